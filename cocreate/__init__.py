@@ -1,0 +1,1 @@
+"""cocreate: command line and settings shared by the model, training and API layers."""

