@@ -84,5 +84,51 @@ def embed(input: Path, output: Annotated[Path, typer.Option("-o", "--output", he
     typer.echo(f"wrote {len(vecs)} embeddings of dim {enc.dim} to {output}")
 
 
+train_app = typer.Typer(help="Train the models that `model/` loads.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+
+
+@train_app.command("signals")
+def train_signals(
+    epochs: Annotated[int, typer.Option(help="passes over the training texts")] = 2,
+    max_train: Annotated[Optional[int], typer.Option(help="cap on training reviews")] = None,
+    exclude_cat: Annotated[Optional[str], typer.Option(help="leave this category out (domain shift)")] = None,
+    tuned_layers: Annotated[int, typer.Option(help="top encoder layers to fine-tune")] = 3,
+    out: Annotated[Optional[Path], typer.Option(help="output directory")] = None,
+    reviews: Annotated[Optional[Path], typer.Option(help="the shared reviews CSV")] = None,
+) -> None:
+    """Fine-tune the top layers and the sentiment/intent/trust heads (see training/signals.py)."""
+    from training.signals import TrainConfig, train
+
+    tc = TrainConfig(epochs=epochs, max_train=max_train, exclude_cat=exclude_cat, tuned_layers=tuned_layers)
+    if out:
+        tc.out = out
+    if reviews:
+        tc.reviews = reviews
+    if not tc.reviews.exists():
+        fail(f"{tc.reviews}: reviews CSV not found; pass --reviews")
+    train(tc)
+
+
+@app.command()
+def analyze(input: Path, output: Annotated[Path, typer.Option("-o", "--output")],
+            text_column: TextColumn = "text", id_column: IdColumn = None,
+            precision: Annotated[str, typer.Option(help="fp32, bf16 or int8")] = "int8",
+            batch_size: Annotated[int, typer.Option(help="windows per forward pass")] = 64) -> None:
+    """Sentiment, intent, trust signals and keywords per post: JSONL in input order."""
+    from cocreate.loaders import load_analyzer
+
+    rows = load_input(input, text_column, id_column)
+    try:
+        analyzer = load_analyzer(precision=precision)
+    except (FileNotFoundError, ValueError) as e:
+        fail(str(e))
+    win_total = len(analyzer.encoder.windows(rows.texts).ids) if rows.texts else 0
+    with tqdm(total=win_total, desc="analyze", unit="window", file=sys.stderr) as bar:
+        res = analyzer.analyze(rows.texts, batch_size=batch_size, progress=bar.update)
+    n = write_jsonl(output, (a.to_json(i) for i, a in zip(rows.ids, res)))
+    typer.echo(f"wrote {n} analyses to {output}")
+
+
 if __name__ == "__main__":
     app()

@@ -34,3 +34,14 @@ def load_segmenter():
 
     s = get_settings()
     return Segmenter(s.jieba_userdict, s.stopwords_file)
+
+
+def load_analyzer(settings: Settings | None = None, precision: str | None = None):
+    """The trained analyzer from ``data/models/analyzer`` on the configured encoder."""
+    from model.analyzer import Analyzer
+    from model.lexicon import LexiconLabeler
+
+    s = settings or get_settings()
+    analyzer = Analyzer.from_pretrained(s.analyzer_dir, encoder=load_encoder(s),
+                                        segmenter=load_segmenter(), lexicon=LexiconLabeler.load(s.lexicon_dir))
+    return analyzer.set_precision(precision or s.precision)

@@ -22,6 +22,15 @@ class Settings(BaseSettings):
     hub_offline: bool = Field(True, description="never download from a model hub")
     threads: int | None = Field(None, description="torch intra-op threads (default: torch's)")
     batch_size: int = 64
+    precision: str = Field("int8", description="analyzer arithmetic: fp32, bf16 or int8")
+
+    @property
+    def analyzer_dir(self) -> Path:
+        return self.data_dir / "models" / "analyzer"
+
+    @property
+    def lexicon_dir(self) -> Path:
+        return self.data_dir / "lexicons"
 
     @property
     def keep_pieces_file(self) -> Path:

@@ -1,0 +1,202 @@
+"""What cocreate says about each post: tokens, keywords, sentiment, intent, trust signals, embedding.
+
+One encoder pass per batch serves everything: the frozen base layers, the fine-tuned top layers,
+then the heads, whose mean-pooled input is also the post's embedding (for clustering). Texts
+longer than the window are split into windows; logits and embeddings are token-weighted means of
+the windows. The rule labeler's votes can be blended into the final intent and signal decisions
+(weights tuned on the dev gold with cross-validation, see ``training/tune.py``).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+from model.encoder import Encoder
+from model.heads import AnalyzerConfig, TunedTop, bottom_hidden
+from model.text import clean_text
+
+CONFIG_FILE = "analyzer_config.json"
+WEIGHTS_FILE = "analyzer.safetensors"
+
+
+@dataclass
+class Analysis:
+    """One post's analysis. ``embedding`` is float32 [d], unit length."""
+
+    tokens: list[str]
+    keywords: list[str]
+    sentiment: dict  # {"label": negative|neutral|positive, "score": P(pos) − P(neg)}
+    intent: dict  # {"label": ..., "scores": {intent: probability}}
+    trust: dict[str, float]  # probability per signal
+    signals: list[str]  # signals above their tuned thresholds
+    embedding: np.ndarray
+
+    def to_json(self, id_) -> dict:
+        return {"id": id_, "sentiment": self.sentiment, "intent": self.intent, "trust": self.trust,
+                "signals": self.signals, "keywords": self.keywords}
+
+
+@dataclass
+class RawOutput:
+    """Per-text model outputs before decisions: probabilities and embeddings."""
+
+    p_pos: np.ndarray  # [n]
+    intent: np.ndarray  # [n, I]
+    trust: np.ndarray  # [n, S]
+    embedding: np.ndarray  # [n, d] unit length
+
+
+class Analyzer:
+    def __init__(self, encoder: Encoder, top: TunedTop, config: AnalyzerConfig,
+                 segmenter=None, lexicon=None):
+        self.encoder = encoder
+        self.top = top.eval()
+        self.config = config
+        self.segmenter = segmenter
+        self.lexicon = lexicon
+        self.precision = "fp32"
+
+    # ------------------------------------------------------------------ persistence
+    @classmethod
+    def from_pretrained(cls, path: str | Path, encoder: Encoder | None = None, segmenter=None,
+                        lexicon=None) -> "Analyzer":
+        """Load what ``save_pretrained`` wrote; ``encoder`` defaults to the config's base encoder."""
+        path = Path(path)
+        if not (path / CONFIG_FILE).exists():
+            raise FileNotFoundError(f"{path}: no {CONFIG_FILE}; train with `cocreate train signals` first")
+        cfg = AnalyzerConfig.load(path / CONFIG_FILE)
+        enc = encoder or Encoder.from_pretrained(cfg.base_encoder)
+        top = TunedTop(cfg, enc.model)
+        state = load_file(path / WEIGHTS_FILE)
+        top.load_state_dict(state)
+        return cls(enc, top, cfg, segmenter=segmenter, lexicon=lexicon)
+
+    def save_pretrained(self, path: str | Path) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.config.save(path / CONFIG_FILE)
+        state = {k: v.detach().contiguous() for k, v in self.top.state_dict().items()}
+        save_file(state, str(path / WEIGHTS_FILE))
+
+    def set_precision(self, mode: str) -> "Analyzer":
+        """``fp32``, ``bf16`` (autocast) or ``int8`` (dynamic quantization of the Linear layers)."""
+        if mode not in {"fp32", "bf16", "int8"}:
+            raise ValueError(f"precision must be fp32, bf16 or int8, not {mode!r}")
+        if mode == "int8" and self.precision != "int8":
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                q = torch.ao.quantization.quantize_dynamic
+                self.encoder.model = q(self.encoder.model, {torch.nn.Linear}, dtype=torch.qint8)
+                self.top.layers = q(self.top.layers, {torch.nn.Linear}, dtype=torch.qint8)
+                self.top._base = [self.encoder.model]
+        elif mode != "int8" and self.precision == "int8":
+            raise ValueError("cannot undo int8 quantization; load the analyzer again")
+        self.precision = mode
+        return self
+
+    # ------------------------------------------------------------------ inference
+    def raw(self, texts: Sequence[str], batch_size: int = 64, max_tokens: int = 8192,
+            progress: Callable[[int], None] | None = None) -> RawOutput:
+        enc, cfg = self.encoder, self.config
+        n = len(texts)
+        if n == 0:
+            z = np.zeros((0,))
+            return RawOutput(z, np.zeros((0, len(cfg.intents))), np.zeros((0, len(cfg.signals))),
+                             np.zeros((0, enc.dim), np.float32))
+        win = enc.windows(texts)
+        lengths = np.array([len(x) for x in win.ids])
+        W = len(win.ids)
+        emb = np.zeros((W, enc.dim), np.float32)
+        sent = np.zeros((W, 2), np.float32)
+        intent = np.zeros((W, len(cfg.intents)), np.float32)
+        trust = np.zeros((W, len(cfg.signals)), np.float32)
+        pad = enc.tokenizer.pad_token_id or 0
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
+                                                    enabled=self.precision == "bf16"):
+            for idx in enc._batches(lengths, batch_size, max_tokens):
+                width = int(lengths[idx].max())
+                ids = torch.full((len(idx), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(idx), width), dtype=torch.long)
+                for r, w in enumerate(idx):
+                    ids[r, :lengths[w]] = torch.tensor(win.ids[w])
+                    mask[r, :lengths[w]] = 1
+                h = bottom_hidden(enc.model, ids, mask, cfg.cut)
+                out = self.top(h, mask)
+                emb[idx] = out.embedding.float().numpy()
+                sent[idx] = out.sentiment_logits.float().numpy()
+                intent[idx] = out.intent_logits.float().numpy()
+                trust[idx] = out.trust_logits.float().numpy()
+                if progress:
+                    progress(len(idx))
+
+        def per_text(x: np.ndarray) -> np.ndarray:
+            acc = np.zeros((n, x.shape[1]), np.float64)
+            np.add.at(acc, win.owner, x * win.weight[:, None])
+            tot = np.zeros(n)
+            np.add.at(tot, win.owner, win.weight)
+            return acc / tot[:, None]
+
+        s = per_text(sent) / cfg.temperature
+        p_pos = 1 / (1 + np.exp(s[:, 0] - s[:, 1]))
+        il = per_text(intent)
+        ip = np.exp(il - il.max(1, keepdims=True))
+        ip /= ip.sum(1, keepdims=True)
+        tp = 1 / (1 + np.exp(-per_text(trust)))
+        e = per_text(emb)
+        e /= np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+        return RawOutput(p_pos, ip, tp, e.astype(np.float32))
+
+    def decide(self, raw: RawOutput, texts: Sequence[str]) -> list[dict]:
+        """Labels from probabilities, blended with the rule labeler's votes when configured."""
+        cfg = self.config
+        votes = self.lexicon.label_many(texts) if (self.lexicon and cfg.lexicon_weight > 0) else None
+        bias = np.array([cfg.intent_bias.get(i, 0.0) for i in cfg.intents])
+        out = []
+        for k in range(len(texts)):
+            p = float(raw.p_pos[k])
+            score = 2 * p - 1
+            ip = raw.intent[k].copy()
+            tp = raw.trust[k].copy()
+            if votes is not None:
+                v = votes[k]
+                if v.intent is not None:
+                    ip = (1 - cfg.lexicon_weight) * ip
+                    ip[cfg.intents.index(v.intent)] += cfg.lexicon_weight
+                tp = (1 - cfg.lexicon_weight) * tp + cfg.lexicon_weight * np.array(
+                    [v.signals[s] for s in cfg.signals], dtype=np.float64)
+            label = cfg.intents[int(np.argmax(np.log(ip + 1e-9) + bias))]
+            if abs(score) < cfg.neutral_band:
+                sent = "neutral"
+            else:
+                sent = "positive" if score > 0 else "negative"
+            trust = {s: round(float(tp[j]), 4) for j, s in enumerate(cfg.signals)}
+            signals = [s for j, s in enumerate(cfg.signals) if tp[j] >= cfg.signal_thresholds.get(s, 0.5)]
+            out.append({"sentiment": {"label": sent, "score": round(score, 4)},
+                        "intent": {"label": label, "scores": {i: round(float(ip[j]), 4)
+                                                              for j, i in enumerate(cfg.intents)}},
+                        "trust": trust, "signals": signals})
+        return out
+
+    def analyze(self, texts: Sequence[str], batch_size: int = 64,
+                progress: Callable[[int], None] | None = None, keywords: int = 5) -> list[Analysis]:
+        """Analyse ``texts`` (any length, any content): one :class:`Analysis` per text, in order."""
+        if isinstance(texts, str):
+            raise TypeError("analyze() takes a list of texts; wrap a single text in a list")
+        texts = [clean_text(t) for t in texts]
+        raw = self.raw(texts, batch_size=batch_size, progress=progress)
+        decisions = self.decide(raw, texts)
+        res = []
+        for k, t in enumerate(texts):
+            toks = self.segmenter.cut(t) if self.segmenter else []
+            kws = self.segmenter.keywords(t, keywords) if self.segmenter else []
+            d = decisions[k]
+            res.append(Analysis(toks, kws, d["sentiment"], d["intent"], d["trust"], d["signals"],
+                                raw.embedding[k]))
+        return res

@@ -1,0 +1,301 @@
+"""Train the analyzer: the encoder's top layers and the sentiment, intent and trust heads.
+
+    cocreate train signals [--epochs 2] [--exclude-cat 酒店] [--out data/models/analyzer]
+
+Reads top to bottom:
+1. Split the shared reviews with a fixed seed: a stratified held-out test set of 5,000 reviews
+   (category × label) that no training or tuning step sees, a validation set for calibration, and
+   the training rest. ``--exclude-cat`` drops one category from training (domain-shift runs).
+2. Labels: sentiment from the reviews' binary labels; intent and the ten trust signals are silver
+   labels from the rule labeler (``model/lexicon.py``); the hand-written posts in
+   ``data/written/posts.jsonl`` add gold labels for every head (neutral sentiment as 0.5).
+3. Run the frozen base encoder once over every training text and cache the hidden states that enter
+   the first tuned layer, plus the base embedding (the mean of the last layer).
+4. Fine-tune copies of the top layers and the heads on the cached states: cross-entropy for
+   sentiment and intent, binary cross-entropy for the signals, and 1 − cos(embedding, base
+   embedding) so the embedding stays what clustering was tuned on.
+5. Fit the sentiment temperature on the validation set; save config + weights with
+   ``Analyzer.save_pretrained``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from model.heads import INTENTS, SIGNALS, AnalyzerConfig, TunedTop
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class TrainConfig:
+    out: Path = REPO / "data" / "models" / "analyzer"
+    reviews: Path = REPO.parent / "shared" / "data" / "online_shopping_10_cats.csv"
+    written: Path = REPO / "data" / "written" / "posts.jsonl"
+    cache: Path = REPO / "data" / "cache" / "train"
+    seed: int = 2026
+    test_size: int = 5000
+    val_size: int = 2000
+    max_train: int | None = None
+    exclude_cat: str | None = None
+    tuned_layers: int = 3
+    max_tokens: int = 128
+    epochs: int = 2
+    batch_size: int = 32
+    lr_layers: float = 4e-5
+    lr_heads: float = 1e-3
+    weight_decay: float = 0.01
+    w_sentiment: float = 1.0
+    w_intent: float = 0.5
+    w_trust: float = 0.5
+    w_distill: float = 2.0
+    written_weight: float = 3.0
+    extra: dict = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- data
+def split_reviews(df: pd.DataFrame, test_size: int, val_size: int, seed: int):
+    """Row indices (train, val, test): test and val stratified by category × label."""
+    from sklearn.model_selection import train_test_split
+
+    strata = df["cat"].astype(str) + "|" + df["label"].astype(str)
+    rest, test = train_test_split(df.index.values, test_size=test_size, stratify=strata, random_state=seed)
+    train, val = train_test_split(rest, test_size=val_size, stratify=strata[rest], random_state=seed)
+    return np.sort(train), np.sort(val), np.sort(test)
+
+
+def load_reviews(path: Path) -> pd.DataFrame:
+    df = pd.read_csv(path)
+    df["review"] = df["review"].fillna("").astype(str).str.lstrip("\ufeff")
+    return df[df["review"].str.strip() != ""].reset_index(drop=True)
+
+
+@dataclass
+class Labeled:
+    texts: list[str]
+    p_pos: np.ndarray  # [n] float, 0..1
+    intent: np.ndarray  # [n] int, -1 = unknown
+    trust: np.ndarray  # [n, S] float 0/1
+    trust_known: np.ndarray  # [n] bool
+    weight: np.ndarray  # [n] float
+
+
+def silver(texts: list[str], p_pos: np.ndarray) -> Labeled:
+    from model.lexicon import LexiconLabeler
+
+    lab = LexiconLabeler.load()
+    out = lab.label_many(tqdm(texts, desc="silver labels", unit="post", mininterval=2))
+    intent = np.array([INTENTS.index(o.intent) if o.intent else -1 for o in out])
+    trust = np.array([[o.signals[s] for s in SIGNALS] for o in out], dtype=np.float32)
+    n = len(texts)
+    return Labeled(texts, p_pos.astype(np.float32), intent, trust, np.ones(n, bool), np.ones(n, np.float32))
+
+
+def written(path: Path, weight: float) -> Labeled | None:
+    if not path.exists():
+        return None
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    p = {"positive": 1.0, "negative": 0.0, "neutral": 0.5}
+    return Labeled([r["text"] for r in rows], np.array([p[r["sentiment"]] for r in rows], np.float32),
+                   np.array([INTENTS.index(r["intent"]) for r in rows]),
+                   np.array([[int(s in r["signals"]) for s in SIGNALS] for r in rows], np.float32),
+                   np.ones(len(rows), bool), np.full(len(rows), weight, np.float32))
+
+
+def concat(parts: list[Labeled]) -> Labeled:
+    return Labeled(sum((p.texts for p in parts), []), *(np.concatenate([getattr(p, f) for p in parts])
+                   for f in ("p_pos", "intent", "trust", "trust_known", "weight")))
+
+
+# -------------------------------------------------------------------------- cache
+def truncate(ids: list[int], limit: int) -> list[int]:
+    """Keep the head and, mostly, the tail of an over-long post (its verdict tends to sit at the end)."""
+    if len(ids) <= limit:
+        return ids
+    head = limit // 4
+    return ids[:head] + ids[len(ids) - (limit - head):]
+
+
+def cache_hidden(enc, texts: list[str], cut: int, max_tokens: int, cache_dir: Path, tag: str):
+    """Per text: fp16 hidden states entering layer ``cut`` [t, d] and the base embedding [d]."""
+    key = hashlib.sha256(json.dumps([enc.model.name_or_path, cut, max_tokens, texts],
+                                    ensure_ascii=False).encode()).hexdigest()[:12]
+    path = cache_dir / f"{tag}-{key}.pt"
+    if path.exists():
+        return torch.load(path)
+    tok = enc.tokenizer
+    body = [enc.prefix + t for t in texts]
+    content = tok(body, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
+    seqs = [[tok.cls_token_id, *truncate(c, max_tokens - 2), tok.sep_token_id] for c in content]
+    lengths = np.array([len(s) for s in seqs])
+    hidden: list[torch.Tensor | None] = [None] * len(seqs)
+    base = torch.zeros((len(seqs), enc.dim), dtype=torch.float32)
+    with torch.inference_mode(), tqdm(total=len(seqs), desc=f"cache {tag}", unit="post", mininterval=5) as bar:
+        for idx in enc._batches(lengths, 64, 4096):
+            width = int(lengths[idx].max())
+            ids = torch.full((len(idx), width), tok.pad_token_id, dtype=torch.long)
+            mask = torch.zeros((len(idx), width), dtype=torch.long)
+            for r, w in enumerate(idx):
+                ids[r, :lengths[w]] = torch.tensor(seqs[w])
+                mask[r, :lengths[w]] = 1
+            out = enc.model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
+            h_cut = out.hidden_states[cut]
+            m = mask.unsqueeze(-1).float()
+            emb = (out.last_hidden_state * m).sum(1) / m.sum(1)
+            for r, w in enumerate(idx):
+                hidden[w] = h_cut[r, :lengths[w]].to(torch.float16).clone()
+                base[w] = emb[r]
+            bar.update(len(idx))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    torch.save((hidden, base), path)
+    return hidden, base
+
+
+def batches(lengths: np.ndarray, batch_size: int, rng: random.Random):
+    """Shuffled batches of similar length (little padding, random order)."""
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
+    chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(chunks)
+    return chunks
+
+
+def collate(hidden: list[torch.Tensor], idx: list[int]):
+    width = max(hidden[i].shape[0] for i in idx)
+    d = hidden[idx[0]].shape[1]
+    h = torch.zeros((len(idx), width, d))
+    mask = torch.zeros((len(idx), width), dtype=torch.long)
+    for r, i in enumerate(idx):
+        n = hidden[i].shape[0]
+        h[r, :n] = hidden[i].float()
+        mask[r, :n] = 1
+    return h, mask
+
+
+# ------------------------------------------------------------------------ training
+def losses(out, y: Labeled, idx, base_emb, tc: TrainConfig) -> tuple[torch.Tensor, dict]:
+    w = torch.from_numpy(y.weight[idx])
+    p = torch.from_numpy(y.p_pos[idx])
+    target = torch.stack([1 - p, p], dim=1)
+    l_sent = (-(target * F.log_softmax(out.sentiment_logits, -1)).sum(1) * w).sum() / w.sum()
+    it = torch.from_numpy(y.intent[idx])
+    known = it >= 0
+    l_int = (F.cross_entropy(out.intent_logits[known], it[known], reduction="none") * w[known]).sum() \
+        / w[known].sum().clamp(min=1e-6) if known.any() else out.intent_logits.sum() * 0
+    tr = torch.from_numpy(y.trust[idx])
+    l_tr = (F.binary_cross_entropy_with_logits(out.trust_logits, tr, reduction="none").mean(1) * w).sum() / w.sum()
+    l_dis = (1 - F.cosine_similarity(out.embedding, base_emb, dim=-1)).mean()
+    total = tc.w_sentiment * l_sent + tc.w_intent * l_int + tc.w_trust * l_tr + tc.w_distill * l_dis
+    return total, {"sent": l_sent.item(), "intent": l_int.item(), "trust": l_tr.item(), "distill": l_dis.item()}
+
+
+def predict_cached(top: TunedTop, hidden, batch_size: int = 128):
+    """Sentiment logits [n, 2] and embeddings for cached states, in order."""
+    top.eval()
+    lengths = np.array([h.shape[0] for h in hidden])
+    sl = torch.zeros((len(hidden), 2))
+    with torch.inference_mode():
+        order = np.argsort(lengths)
+        for i in range(0, len(order), batch_size):
+            idx = order[i:i + batch_size].tolist()
+            h, m = collate(hidden, idx)
+            sl[idx] = top(h, m).sentiment_logits
+    return sl
+
+
+def fit_temperature(logits: torch.Tensor, y: np.ndarray) -> float:
+    """Temperature minimising the validation negative log-likelihood (grid, then refined)."""
+    target = torch.from_numpy(y).long()
+    grid = np.exp(np.linspace(np.log(0.3), np.log(5), 60))
+    nll = [F.cross_entropy(logits / t, target).item() for t in grid]
+    return float(grid[int(np.argmin(nll))])
+
+
+def train(tc: TrainConfig) -> Path:
+    from cocreate.loaders import load_encoder
+    from model.analyzer import Analyzer
+
+    torch.manual_seed(tc.seed)
+    rng = random.Random(tc.seed)
+    t0 = time.time()
+    df = load_reviews(tc.reviews)
+    tr_idx, val_idx, test_idx = split_reviews(df, tc.test_size, tc.val_size, tc.seed)
+    train_df = df.loc[tr_idx]
+    if tc.exclude_cat:
+        train_df = train_df[train_df["cat"] != tc.exclude_cat]
+    if tc.max_train and len(train_df) > tc.max_train:
+        train_df = train_df.sample(tc.max_train, random_state=tc.seed)
+    parts = [silver(train_df["review"].tolist(), train_df["label"].values.astype(np.float32))]
+    wr = written(tc.written, tc.written_weight)
+    if wr is not None:
+        parts.append(wr)
+    data = concat(parts)
+    print(f"training texts: {len(data.texts):,} ({len(train_df):,} reviews"
+          f"{f', {len(wr.texts)} written posts' if wr else ''}); intent known for {(data.intent >= 0).mean():.0%}")
+
+    enc = load_encoder()
+    cfg = AnalyzerConfig(tuned_layers=tc.tuned_layers, hidden_size=enc.dim,
+                         num_layers=enc.model.config.num_hidden_layers)
+    hidden, base_emb = [], []
+    for part, tag in zip(parts, ["reviews", "written"]):
+        h, b = cache_hidden(enc, part.texts, cfg.cut, tc.max_tokens, tc.cache, tag)
+        hidden += h
+        base_emb.append(b)
+    base_emb = torch.cat(base_emb)
+    val_df = df.loc[val_idx]
+    val_hidden, _ = cache_hidden(enc, val_df["review"].tolist(), cfg.cut, tc.max_tokens, tc.cache, "val")
+
+    for p in enc.model.parameters():
+        p.requires_grad_(False)
+    top = TunedTop(cfg, enc.model)
+    layer_params = [p for p in top.layers.parameters()]
+    opt = torch.optim.AdamW([{"params": layer_params, "lr": tc.lr_layers},
+                             {"params": top.heads.parameters(), "lr": tc.lr_heads}],
+                            weight_decay=tc.weight_decay)
+    lengths = np.array([h.shape[0] for h in hidden])
+    steps = tc.epochs * math.ceil(len(hidden) / tc.batch_size)
+    warm = max(1, steps // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)))
+    step = 0
+    for epoch in range(tc.epochs):
+        top.train()
+        run: dict[str, float] = {}
+        with tqdm(batches(lengths, tc.batch_size, rng), desc=f"epoch {epoch + 1}/{tc.epochs}",
+                  unit="batch", mininterval=10) as bar:
+            for idx in bar:
+                h, m = collate(hidden, idx)
+                out = top(h, m)
+                loss, parts_ = losses(out, data, idx, base_emb[idx], tc)
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(top.parameters(), 1.0)
+                opt.step()
+                sched.step()
+                step += 1
+                for k, v in parts_.items():
+                    run[k] = 0.98 * run.get(k, v) + 0.02 * v
+                bar.set_postfix({k: f"{v:.3f}" for k, v in run.items()})
+        vl = predict_cached(top, val_hidden)
+        acc = float((vl.argmax(1).numpy() == val_df["label"].values).mean())
+        print(f"epoch {epoch + 1}: validation sentiment accuracy {acc:.4f}")
+
+    cfg.temperature = fit_temperature(vl, val_df["label"].values)
+    cfg.training = {"config": {k: str(v) for k, v in asdict(tc).items()}, "val_accuracy": acc,
+                    "train_texts": len(data.texts), "seconds": round(time.time() - t0)}
+    analyzer = Analyzer(enc, top, cfg)
+    analyzer.save_pretrained(tc.out)
+    split = {"seed": tc.seed, "test_rows": test_idx.tolist(), "val_rows": val_idx.tolist()}
+    (Path(tc.out) / "split.json").write_text(json.dumps(split), encoding="utf-8")
+    print(f"saved to {tc.out} in {time.time() - t0:.0f}s; temperature {cfg.temperature:.2f}")
+    return Path(tc.out)
