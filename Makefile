@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install prepare run test test-all bench lint clean
+.PHONY: install prepare run test test-all bench train lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,11 +18,10 @@ install: $(STAMP)
 prepare: install
 	$(BIN)/cocreate prepare
 
-## the main job: until the service lands, analyse the demo posts
+## the main job: until the service lands, analyse the demo community's posts
 run: prepare
-	$(BIN)/cocreate segment data/demo/sample.txt -o out/demo_segments.jsonl
-	$(BIN)/cocreate embed data/demo/sample.txt -o out/demo_embeddings.npy
-	@echo "demo output in out/"
+	$(BIN)/cocreate analyze data/demo/posts.jsonl -o out/demo_analysis.jsonl --id-column external_id
+	@echo "demo analysis in out/demo_analysis.jsonl"
 
 ## the test suite (fast tests; `make test-all` adds the slow ones)
 test: prepare
@@ -33,6 +32,12 @@ test-all: prepare
 
 bench: prepare
 	$(BIN)/python bench/encoder_parity.py
+	$(BIN)/python bench/signals.py
+
+## retrain the analyzer from the shared reviews (about 25 minutes on 2 cores), then tune on the dev gold
+train: prepare
+	$(BIN)/cocreate train signals
+	$(BIN)/python -m training.tune
 
 lint: install
 	$(BIN)/ruff check .

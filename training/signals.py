@@ -230,28 +230,38 @@ def train(tc: TrainConfig) -> Path:
     t0 = time.time()
     df = load_reviews(tc.reviews)
     tr_idx, val_idx, test_idx = split_reviews(df, tc.test_size, tc.val_size, tc.seed)
-    train_df = df.loc[tr_idx]
+    pool = df.loc[tr_idx]
+    keep = np.ones(len(pool), bool)
     if tc.exclude_cat:
-        train_df = train_df[train_df["cat"] != tc.exclude_cat]
-    if tc.max_train and len(train_df) > tc.max_train:
-        train_df = train_df.sample(tc.max_train, random_state=tc.seed)
-    parts = [silver(train_df["review"].tolist(), train_df["label"].values.astype(np.float32))]
+        keep &= (pool["cat"] != tc.exclude_cat).values
+    if tc.max_train and keep.sum() > tc.max_train:
+        chosen = pool[keep].sample(tc.max_train, random_state=tc.seed).index
+        keep &= pool.index.isin(chosen)
+    reviews = silver(pool["review"].tolist(), pool["label"].values.astype(np.float32))
+    parts = [reviews]
     wr = written(tc.written, tc.written_weight)
     if wr is not None:
         parts.append(wr)
-    data = concat(parts)
-    print(f"training texts: {len(data.texts):,} ({len(train_df):,} reviews"
-          f"{f', {len(wr.texts)} written posts' if wr else ''}); intent known for {(data.intent >= 0).mean():.0%}")
 
     enc = load_encoder()
     cfg = AnalyzerConfig(tuned_layers=tc.tuned_layers, hidden_size=enc.dim,
                          num_layers=enc.model.config.num_hidden_layers)
-    hidden, base_emb = [], []
-    for part, tag in zip(parts, ["reviews", "written"]):
+    # the cache always covers the whole training pool, so sub-sampled and domain-shift runs reuse it
+    hidden, base_emb, use = [], [], []
+    for part, tag, mask in zip(parts, ["reviews", "written"], [keep, None]):
         h, b = cache_hidden(enc, part.texts, cfg.cut, tc.max_tokens, tc.cache, tag)
         hidden += h
         base_emb.append(b)
-    base_emb = torch.cat(base_emb)
+        use.append(mask if mask is not None else np.ones(len(h), bool))
+    use = np.concatenate(use)
+    rows = np.where(use)[0]
+    data = concat(parts)
+    data = Labeled([data.texts[i] for i in rows], data.p_pos[rows], data.intent[rows], data.trust[rows],
+                   data.trust_known[rows], data.weight[rows])
+    hidden = [hidden[i] for i in rows]
+    base_emb = torch.cat(base_emb)[torch.from_numpy(rows)]
+    print(f"training texts: {len(data.texts):,} ({int(keep.sum()):,} reviews"
+          f"{f', {len(wr.texts)} written posts' if wr else ''}); intent known for {(data.intent >= 0).mean():.0%}")
     val_df = df.loc[val_idx]
     val_hidden, _ = cache_hidden(enc, val_df["review"].tolist(), cfg.cut, tc.max_tokens, tc.cache, "val")
 

@@ -1,0 +1,111 @@
+"""The analyzer's output contract, persistence, windowing, bad input and the analyze CLI."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from model.analyzer import Analyzer
+from model.heads import INTENTS, SIGNALS
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    from cocreate.loaders import load_analyzer
+
+    return load_analyzer(precision="fp32")
+
+
+POSTS = ["质量很好，物流也快，非常满意，还会回购", "太差了，用了两天就坏了，客服也不理人，再也不买了",
+         "希望增加夜间模式，晚上看屏幕太刺眼", "这款支持5G吗？", "说好的赠品没送，还是假货，骗人"]
+
+
+def test_output_contract(analyzer):
+    res = analyzer.analyze(POSTS)
+    assert len(res) == len(POSTS)
+    for a in res:
+        assert a.sentiment["label"] in {"negative", "neutral", "positive"}
+        assert -1 <= a.sentiment["score"] <= 1
+        if a.sentiment["label"] != "neutral":
+            assert (a.sentiment["score"] > 0) == (a.sentiment["label"] == "positive")
+        assert set(a.intent["scores"]) == set(INTENTS) and a.intent["label"] in INTENTS
+        assert abs(sum(a.intent["scores"].values()) - 1) < 1e-3
+        assert a.intent["label"] == max(a.intent["scores"], key=a.intent["scores"].get) \
+            or analyzer.config.intent_bias
+        assert set(a.trust) == set(SIGNALS) and all(0 <= p <= 1 for p in a.trust.values())
+        assert all(a.trust[s] >= analyzer.config.signal_thresholds[s] for s in a.signals)
+        assert a.embedding.shape == (384,) and abs(np.linalg.norm(a.embedding) - 1) < 1e-4
+        assert all(t.strip() for t in a.tokens)
+        js = a.to_json("x")
+        assert set(js) == {"id", "sentiment", "intent", "trust", "signals", "keywords"}
+        json.dumps(js)
+
+
+def test_clear_cases_are_read_right(analyzer):
+    pos, neg, req, _, dec = analyzer.analyze(POSTS)
+    assert pos.sentiment["label"] == "positive" and neg.sentiment["label"] == "negative"
+    assert "churn" in neg.signals and "deception" in dec.signals
+    assert req.intent["label"] == "feature_request"
+
+
+def test_embedding_stays_close_to_the_base_encoder(analyzer):
+    """Clustering uses the analyzer's embedding: fine-tuning must not move it far."""
+    base = analyzer.encoder.encode(POSTS)
+    ours = np.stack([a.embedding for a in analyzer.analyze(POSTS)])
+    assert (base * ours).sum(1).min() > 0.9
+
+
+def test_save_load_gives_same_outputs(analyzer, tmp_path):
+    analyzer.save_pretrained(tmp_path / "an")
+    again = Analyzer.from_pretrained(tmp_path / "an", encoder=analyzer.encoder,
+                                     segmenter=analyzer.segmenter, lexicon=analyzer.lexicon)
+    a, b = analyzer.raw(POSTS), again.raw(POSTS)
+    np.testing.assert_allclose(a.p_pos, b.p_pos, atol=1e-6)
+    np.testing.assert_allclose(a.trust, b.trust, atol=1e-6)
+    np.testing.assert_allclose(a.embedding, b.embedding, atol=1e-6)
+    assert again.config == analyzer.config
+
+
+def test_long_text_is_windowed(analyzer):
+    head = "这家酒店位置很好，房间干净，前台服务热情。" * 40  # ~ 600 tokens of praise
+    text = head + "但是空调坏了，热水也没有，隔音很差，太失望了。" * 30
+    assert len(analyzer.encoder.windows([text]).ids) >= 2
+    full, only_head = analyzer.raw([text, head])
+    assert not np.allclose(full.embedding[0], full.embedding[1])  # the tail was read
+    assert full.p_pos[0] < full.p_pos[1]
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t", "\ud800坏\udfff", "\x00\x07控制", "🙂" * 30,
+                                  "好" * 100_000])
+def test_bad_input_gives_defined_result(analyzer, text):
+    (a,) = analyzer.analyze([text])
+    assert a.sentiment["label"] in {"negative", "neutral", "positive"} and np.isfinite(a.sentiment["score"])
+    assert np.isfinite(a.embedding).all()
+
+
+def test_non_text_raises(analyzer):
+    from model.text import TextError
+
+    with pytest.raises(TextError):
+        analyzer.analyze([123])
+    with pytest.raises(TypeError):
+        analyzer.analyze("一段文字")
+    assert analyzer.analyze([]) == []
+
+
+def test_analyze_cli(tmp_path):
+    from cocreate.cli import app
+
+    src = tmp_path / "p.csv"
+    src.write_text("pid,text\nq1,希望增加夜间模式\nq2,物流很快包装很好\nq3,\n", encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    res = CliRunner().invoke(app, ["analyze", str(src), "-o", str(out), "--id-column", "pid",
+                                   "--precision", "fp32"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["q1", "q2", "q3"]
+    assert rows[0]["intent"]["label"] == "feature_request"
+    res = CliRunner().invoke(app, ["analyze", str(src), "-o", str(out), "--text-column", "body"])
+    assert res.exit_code == 2 and "no column 'body'" in res.output
