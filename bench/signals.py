@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import GOLD_DEV, REPO, SHARED, cpu_facts, md_table, write_report  # noqa: E402
+from bench.common import GOLD_DEV, REPO, SHARED, md_table, write_report  # noqa: E402
 from training.signals import load_reviews  # noqa: E402
 
 PY = sys.executable
