@@ -33,7 +33,8 @@ class AnalyzerConfig:
     intents: list[str] = field(default_factory=lambda: list(INTENTS))
     signals: list[str] = field(default_factory=lambda: list(SIGNALS))
     # decision layer, tuned after training
-    temperature: float = 1.0  # sentiment logits are divided by it (calibration)
+    temperature: float = 1.0  # the blended sentiment log-odds are divided by it (calibration)
+    ngram_weight: float = 0.0  # share of the char n-gram model in the sentiment log-odds
     neutral_band: float = 0.0  # |score| below it is neutral
     signal_thresholds: dict[str, float] = field(default_factory=lambda: {s: 0.5 for s in SIGNALS})
     lexicon_weight: float = 0.0  # weight of the rule labeler's votes in the final decision

@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from model.heads import INTENTS, SIGNALS, AnalyzerConfig, TunedTop
+from model.ngram import CharNgramSentiment
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -42,7 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 class TrainConfig:
     out: Path = REPO / "data" / "models" / "analyzer"
     reviews: Path = REPO.parent / "shared" / "data" / "online_shopping_10_cats.csv"
-    written: Path = REPO / "data" / "written" / "posts.jsonl"
+    written: Path = REPO / "data" / "written"  # every *.jsonl in it (or one file)
     cache: Path = REPO / "data" / "cache" / "train"
     seed: int = 2026
     test_size: int = 5000
@@ -61,6 +62,7 @@ class TrainConfig:
     w_trust: float = 0.5
     w_distill: float = 2.0
     written_weight: float = 3.0
+    max_ngram_weight: float = 0.5  # cap: n-grams fit the training domains better than new ones
     extra: dict = field(default_factory=dict)
 
 
@@ -103,9 +105,10 @@ def silver(texts: list[str], p_pos: np.ndarray) -> Labeled:
 
 
 def written(path: Path, weight: float) -> Labeled | None:
-    if not path.exists():
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else ([path] if path.exists() else [])
+    rows = [json.loads(x) for f in files for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
+    if not rows:
         return None
-    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
     p = {"positive": 1.0, "negative": 0.0, "neutral": 0.5}
     return Labeled([r["text"] for r in rows], np.array([p[r["sentiment"]] for r in rows], np.float32),
                    np.array([INTENTS.index(r["intent"]) for r in rows]),
@@ -215,7 +218,7 @@ def predict_cached(top: TunedTop, hidden, batch_size: int = 128):
 
 def fit_temperature(logits: torch.Tensor, y: np.ndarray) -> float:
     """Temperature minimising the validation negative log-likelihood (grid, then refined)."""
-    target = torch.from_numpy(y).long()
+    target = torch.as_tensor(np.asarray(y), dtype=torch.long)
     grid = np.exp(np.linspace(np.log(0.3), np.log(5), 60))
     nll = [F.cross_entropy(logits / t, target).item() for t in grid]
     return float(grid[int(np.argmin(nll))])
@@ -300,10 +303,21 @@ def train(tc: TrainConfig) -> Path:
         acc = float((vl.argmax(1).numpy() == val_df["label"].values).mean())
         print(f"epoch {epoch + 1}: validation sentiment accuracy {acc:.4f}")
 
-    cfg.temperature = fit_temperature(vl, val_df["label"].values)
-    cfg.training = {"config": {k: str(v) for k, v in asdict(tc).items()}, "val_accuracy": acc,
-                    "train_texts": len(data.texts), "seconds": round(time.time() - t0)}
-    analyzer = Analyzer(enc, top, cfg)
+    # char n-gram model on the same training texts (written posts with a polarity included)
+    polar = np.abs(data.p_pos - 0.5) == 0.5
+    ngram = CharNgramSentiment().fit([data.texts[i] for i in np.where(polar)[0]], data.p_pos[polar].astype(int))
+    neural = (vl[:, 1] - vl[:, 0]).numpy()
+    ng = ngram.logit(val_df["review"].tolist())
+    yv = val_df["label"].values
+    grid = [w for w in np.round(np.arange(0, 1.01, 0.1), 2) if w <= tc.max_ngram_weight]
+    accs = [float((((1 - w) * neural + w * ng) > 0).astype(int).__eq__(yv).mean()) for w in grid]
+    cfg.ngram_weight = float(grid[int(np.argmax(accs))])
+    blended = (1 - cfg.ngram_weight) * neural + cfg.ngram_weight * ng
+    print("validation accuracy by n-gram weight: " + ", ".join(f"{w}: {a:.4f}" for w, a in zip(grid, accs)))
+    cfg.temperature = fit_temperature(torch.from_numpy(np.stack([np.zeros_like(blended), blended], 1)).float(), yv)
+    cfg.training = {"config": {k: str(v) for k, v in asdict(tc).items()}, "val_accuracy_encoder": acc,
+                    "val_accuracy": max(accs), "train_texts": len(data.texts), "seconds": round(time.time() - t0)}
+    analyzer = Analyzer(enc, top, cfg, ngram=ngram)
     analyzer.save_pretrained(tc.out)
     split = {"seed": tc.seed, "test_rows": test_idx.tolist(), "val_rows": val_idx.tolist()}
     (Path(tc.out) / "split.json").write_text(json.dumps(split), encoding="utf-8")
