@@ -113,7 +113,7 @@ def train_signals(
 @app.command()
 def analyze(input: Path, output: Annotated[Path, typer.Option("-o", "--output")],
             text_column: TextColumn = "text", id_column: IdColumn = None,
-            precision: Annotated[str, typer.Option(help="fp32, bf16 or int8")] = "int8",
+            precision: Annotated[Optional[str], typer.Option(help="auto, fp32, bf16 or int8 (default: settings)")] = None,
             batch_size: Annotated[int, typer.Option(help="windows per forward pass")] = 64) -> None:
     """Sentiment, intent, trust signals and keywords per post: JSONL in input order."""
     from cocreate.loaders import load_analyzer

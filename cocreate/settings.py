@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     hub_offline: bool = Field(True, description="never download from a model hub")
     threads: int | None = Field(None, description="torch intra-op threads (default: torch's)")
     batch_size: int = 64
-    precision: str = Field("int8", description="analyzer arithmetic: fp32, bf16 or int8")
+    precision: str = Field("auto", description="analyzer arithmetic: auto (bf16 where native, else fp32), "
+                                                "fp32, bf16 or int8 (fastest, ~0.6 pt less accurate)")
 
     @property
     def analyzer_dir(self) -> Path:

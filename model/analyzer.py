@@ -186,7 +186,9 @@ class Analyzer:
                     ip[cfg.intents.index(v.intent)] += cfg.lexicon_weight
                 tp = (1 - cfg.lexicon_weight) * tp + cfg.lexicon_weight * np.array(
                     [v.signals[s] for s in cfg.signals], dtype=np.float64)
-            label = cfg.intents[int(np.argmax(np.log(ip + 1e-9) + bias))]
+            # class priors only where the rules abstain: an explicit cue (希望…, 坏了) outranks a prior
+            prior = bias if (votes is None or votes[k].intent is None) else 0.0
+            label = cfg.intents[int(np.argmax(np.log(ip + 1e-9) + prior))]
             if abs(score) < cfg.neutral_band:
                 sent = "neutral"
             else:

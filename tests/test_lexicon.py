@@ -266,3 +266,26 @@ def test_sentiment_hint_sign(lab):
     assert lab.label("非常好，很满意").sentiment_hint > 0
     assert lab.label("不好吃").sentiment_hint < 0
     assert lab.label("今天周二").sentiment_hint is None
+
+
+@pytest.mark.parametrize("text", [
+    "求个全局暗色主题！晚上看太亮了",
+    "强烈要求加入通话录音",
+    "真心需要一个护眼模式",
+    "啥时候能支持门禁卡啊？",
+    "能不能在设置里显示充电次数？",
+    "要是有息屏时钟就太方便了",
+    "深色模式+1",
+    "想把不常用的应用藏起来",
+])
+def test_forum_style_requests_are_feature_requests(text):
+    from model.lexicon import LexiconLabeler
+
+    assert LexiconLabeler.load().label(text).intent == "feature_request"
+
+
+@pytest.mark.parametrize("text", ["强烈建议大家别买这家", "1+1的套餐很划算，好评", "能做的都做了，还是不行"])
+def test_forum_request_cues_do_not_overreach(text):
+    from model.lexicon import LexiconLabeler
+
+    assert LexiconLabeler.load().label(text).intent != "feature_request"

@@ -85,6 +85,7 @@ def fit(x: DevInputs, gold: pd.DataFrame, idx: np.ndarray) -> dict:
             best = {"lexicon_weight": w, "signal_thresholds": thr, "score": score}
     ip, _ = blend(x, best["lexicon_weight"])
     logp = np.log(ip[idx] + 1e-9)
+    abstain = (x.vote_intent[idx] < 0)[:, None]  # priors apply only where the rules abstain
     bias = {c: 0.0 for c in BIASED}
     for c in BIASED:  # coordinate ascent, one class at a time
         j = INTENTS.index(c)
@@ -92,7 +93,7 @@ def fit(x: DevInputs, gold: pd.DataFrame, idx: np.ndarray) -> dict:
         for b in BIASES:
             vec = np.array([bias.get(i, 0.0) for i in INTENTS])
             vec[j] = b
-            pred = np.array(INTENTS)[(logp + vec).argmax(1)]
+            pred = np.array(INTENTS)[(logp + vec * abstain).argmax(1)]
             f = f1_score(g_int, pred, labels=labels, average="macro", zero_division=0)
             if f > f_best + 1e-9:
                 f_best, b_best = f, b
@@ -110,7 +111,8 @@ def fit(x: DevInputs, gold: pd.DataFrame, idx: np.ndarray) -> dict:
 def predict(x: DevInputs, params: dict, idx: np.ndarray):
     ip, tp = blend(x, params["lexicon_weight"])
     vec = np.array([params.get("intent_bias", {}).get(i, 0.0) for i in INTENTS])
-    intent = np.array(INTENTS)[(np.log(ip[idx] + 1e-9) + vec).argmax(1)]
+    abstain = (x.vote_intent[idx] < 0)[:, None]
+    intent = np.array(INTENTS)[(np.log(ip[idx] + 1e-9) + vec * abstain).argmax(1)]
     thr = np.array([params["signal_thresholds"][s] for s in SIGNALS])
     sig = tp[idx] >= thr
     score = 2 * x.p_pos[idx] - 1
