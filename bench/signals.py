@@ -200,6 +200,9 @@ Intent confusion on the dev gold:
 
 ## Speed: whole `cocreate analyze` process (model load included) on {args.speed_n:,} reviews
 
+Reviews drawn from the whole shared file (training rows included), so the accuracy column is for
+comparing precisions with each other, not a held-out figure.
+
 {speed_md}
 
 ## The 20 most confident sentiment errors
