@@ -508,21 +508,10 @@ App|o|OT|-|给爸妈的手机做了一次大扫除：卸载了十一个他们自
 
 
 def parse(raw=RAW):
-    rows, seen = [], set()
-    for n, line in enumerate(raw.strip().splitlines(), 1):
-        domain, s, it, sg, text = line.split("|", 4)
-        text = text.strip()
-        assert domain in DOMAINS and s in SENT and it in INTENT and text, (n, line)
-        codes = [] if sg == "-" else sg.split(",")
-        assert all(c in SIG for c in codes), (n, line)
-        if "R" in codes and "p" not in codes:
-            codes.append("p")
-        assert text not in seen, ("duplicate", text)
-        seen.add(text)
-        sigs = sorted({SIG[c] for c in codes}, key=SIG_ORDER.index)
-        rows.append({"text": text, "domain": domain, "sentiment": SENT[s],
-                     "intent": INTENT[it], "signals": sigs})
-    return rows
+    """Same line format and checks as make_posts.py, with this file's wider domain list."""
+    import make_posts
+
+    return make_posts.parse(raw, domains=DOMAINS)
 
 
 def main():
