@@ -81,12 +81,12 @@ class SignalHeads(nn.Module):
         return HeadOutput(mean, self.sentiment(z), self.intent(z), self.trust(z))
 
 
-def layer_mask(base_model: nn.Module, mask: torch.Tensor, hidden: torch.Tensor):
-    """The attention mask in the form the base model's layers expect (built as the model builds it)."""
-    out = base_model._create_attention_masks(attention_mask=mask, encoder_attention_mask=None,
-                                             embedding_output=hidden, encoder_hidden_states=None,
-                                             past_key_values=None)
-    return out[0] if isinstance(out, tuple) else out
+def layer_mask(base_model: nn.Module, mask: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+    """Additive attention mask ``[b, 1, 1, t]`` (0 for tokens, dtype-min for padding), the form every
+    BERT attention implementation (eager or SDPA) accepts; built here rather than through the
+    model's private helpers, whose signature changes between transformers releases."""
+    m = mask[:, None, None, :].to(hidden.dtype)
+    return (1.0 - m) * torch.finfo(hidden.dtype).min
 
 
 class TunedTop(nn.Module):

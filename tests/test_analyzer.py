@@ -109,3 +109,25 @@ def test_analyze_cli(tmp_path):
     assert rows[0]["intent"]["label"] == "feature_request"
     res = CliRunner().invoke(app, ["analyze", str(src), "-o", str(out), "--text-column", "body"])
     assert res.exit_code == 2 and "no column 'body'" in res.output
+
+
+def test_split_forward_equals_the_base_model(analyzer):
+    """bottom_hidden + the base's own top layers reproduce the plain forward pass (padding included)."""
+    import torch
+
+    from model.heads import bottom_hidden, layer_mask
+
+    enc = analyzer.encoder
+    model = enc.model if analyzer.precision == "fp32" else None
+    if model is None:
+        pytest.skip("needs the fp32 analyzer")
+    t = enc.tokenizer(["passage: 希望增加夜间模式", "passage: 物流很快，包装很好，还会回购的，推荐"],
+                      padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        h = bottom_hidden(model, t.input_ids, t.attention_mask, analyzer.config.cut)
+        am = layer_mask(model, t.attention_mask, h)
+        for layer in model.encoder.layer[analyzer.config.cut:]:
+            h = layer(h, attention_mask=am)
+        ref = model(input_ids=t.input_ids, attention_mask=t.attention_mask).last_hidden_state
+    m = t.attention_mask.bool()
+    assert torch.allclose(h[m], ref[m], atol=1e-4)
