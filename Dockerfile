@@ -17,4 +17,4 @@ RUN pip install -e . \
 COPY bench ./bench
 COPY tests ./tests
 COPY Makefile ./
-CMD ["cocreate", "segment", "data/demo/sample.txt", "-o", "/tmp/demo_segments.jsonl"]
+CMD ["cocreate", "analyze", "data/demo/posts.jsonl", "-o", "/tmp/demo_analysis.jsonl", "--id-column", "external_id"]
