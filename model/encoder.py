@@ -126,14 +126,18 @@ class Encoder:
         return [len(c) + 2 for c in ids]
 
     def _batches(self, lengths: np.ndarray, batch_size: int, max_tokens: int):
-        """Length-sorted batches of window indices under a padded-token budget."""
+        """Batches of window indices of one exact length (no padding, so no attention mask and the
+        fast attention kernels), longest first, under a token budget."""
         order = np.argsort(-lengths, kind="stable")
         i = 0
         while i < len(order):
-            longest = int(lengths[order[i]])
-            n = max(1, min(batch_size, max_tokens // max(longest, 1)))
-            yield order[i:i + n]
-            i += n
+            length = int(lengths[order[i]])
+            cap = max(1, min(batch_size, max_tokens // max(length, 1)))
+            j = i
+            while j < len(order) and j - i < cap and lengths[order[j]] == length:
+                j += 1
+            yield order[i:j]
+            i = j
 
     def pooled_windows(self, win: Windows, batch_size: int = 64, max_tokens: int = 8192,
                        hidden_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
@@ -145,8 +149,8 @@ class Encoder:
         lengths = np.array([len(x) for x in win.ids])
         out = np.zeros((len(win.ids), self.dim), dtype=np.float32)
         pad = self.tokenizer.pad_token_id or 0
-        fn = hidden_fn or (lambda ids, mask: self.model(input_ids=ids, attention_mask=mask)
-                           .last_hidden_state)
+        fn = hidden_fn or (lambda ids, mask: self.model(input_ids=ids, attention_mask=None if bool(mask.all())
+                                                        else mask).last_hidden_state)
         with torch.inference_mode():
             for idx in self._batches(lengths, batch_size, max_tokens):
                 width = int(lengths[idx].max())

@@ -81,10 +81,13 @@ class SignalHeads(nn.Module):
         return HeadOutput(mean, self.sentiment(z), self.intent(z), self.trust(z))
 
 
-def layer_mask(base_model: nn.Module, mask: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+def layer_mask(base_model: nn.Module, mask: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor | None:
     """Additive attention mask ``[b, 1, 1, t]`` (0 for tokens, dtype-min for padding), the form every
     BERT attention implementation (eager or SDPA) accepts; built here rather than through the
-    model's private helpers, whose signature changes between transformers releases."""
+    model's private helpers, whose signature changes between transformers releases. ``None`` when
+    nothing is padded, which lets SDPA use its fast kernels."""
+    if bool(mask.all()):
+        return None
     m = mask[:, None, None, :].to(hidden.dtype)
     return (1.0 - m) * torch.finfo(hidden.dtype).min
 
