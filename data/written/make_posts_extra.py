@@ -26,14 +26,9 @@ import collections
 import json
 import pathlib
 
-SENT = {"n": "negative", "p": "positive", "o": "neutral"}
-INTENT = {"FR": "feature_request", "BR": "bug_report", "CO": "complaint",
-          "PR": "praise", "QU": "question", "OT": "other"}
-SIG = {"d": "deception", "m": "mistake", "s": "safety_privacy", "c": "churn",
-       "r": "reliability", "a": "care", "p": "purchase", "R": "repurchase",
-       "h": "share", "f": "referral"}
-SIG_ORDER = list(SIG.values())
-DOMAINS = {"外卖", "酒店", "餐厅", "手机", "App", "电商", "汽车", "游戏", "银行电信", "食品", "图书"}
+from make_posts import DOMAINS as BASE_DOMAINS, INTENT, SENT, SIG_ORDER  # label codes are make_posts.py's
+
+DOMAINS = BASE_DOMAINS | {"食品", "图书"}
 
 RAW = r'''
 外卖|o|OT|-|系统默认好评，本人未评价
