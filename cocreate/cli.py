@@ -130,5 +130,14 @@ def analyze(input: Path, output: Annotated[Path, typer.Option("-o", "--output")]
     typer.echo(f"wrote {n} analyses to {output}")
 
 
+def _register() -> None:
+    """Commands that live in their own modules (imported late: they import this module's helpers)."""
+    from cocreate.cmd_cluster import cluster
+
+    app.command(name="cluster")(cluster)
+
+
+_register()
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,119 @@
+"""Labels a person can read: class-based TF-IDF keyphrases, a short Chinese title, representative quotes.
+
+c-TF-IDF (as in BERTopic): all posts of a cluster form one document; a word's weight in cluster c
+is ``tf(w, c) · log(1 + A / f(w))`` with ``A`` the mean number of words per cluster and ``f(w)``
+the word's frequency over all clusters. Only content words count (jieba tokens minus stopwords,
+numbers, punctuation, whitespace, single Latin letters), and a title never consists of digits or
+Latin fragments alone.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_OK = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9+\-.]{1,14}$")  # NFC, 5G, Wi-Fi, iOS17
+_JUNK = re.compile(r"^(?:[a-z]{1,2}|[\d\W_]+|.*(.)\1{3,}.*)$", re.IGNORECASE)  # 'ab', '2333', 'hhhhh'
+
+
+def is_label_word(word: str) -> bool:
+    """A word fit for a label: has Chinese, or is a real-looking Latin term (NFC, 5G, Wi-Fi)."""
+    w = word.strip()
+    if not w or _JUNK.match(w):
+        return False
+    if _CJK.search(w):
+        return len(w) >= 2 or w in _ONE_CHAR_OK
+    return bool(_LATIN_OK.match(w)) and not w.isdigit()
+
+
+_ONE_CHAR_OK = set("书")
+
+
+@dataclass
+class ClusterLabel:
+    title: str
+    keywords: list[str]
+    quotes: list[str]
+    quote_indices: list[int]
+
+
+def ctfidf(docs_words: Sequence[Sequence[str]], labels: np.ndarray, clusters: Sequence[int],
+           top_k: int = 8) -> dict[int, list[tuple[str, float]]]:
+    """Top ``top_k`` (word, weight) per cluster id in ``clusters`` from per-post content words."""
+    per: dict[int, Counter] = {c: Counter() for c in clusters}
+    for words, lab in zip(docs_words, labels):
+        if lab in per:
+            per[lab].update(w for w in words if is_label_word(w))
+    total = Counter()
+    for cnt in per.values():
+        total.update(cnt)
+    if not total:
+        return {c: [] for c in clusters}
+    A = sum(total.values()) / max(len(per), 1)
+    out = {}
+    for c, cnt in per.items():
+        n = sum(cnt.values()) or 1
+        scored = [(w, (k / n) * np.log1p(A / total[w])) for w, k in cnt.items() if k >= 2 or n < 20]
+        scored.sort(key=lambda t: -t[1])
+        out[c] = scored[:top_k]
+    return out
+
+
+def make_title(keywords: Sequence[str], max_words: int = 3) -> str:
+    """2–3 keywords, Chinese ones first, none contained in another, joined by ' / '."""
+    picked: list[str] = []
+    ordered = [k for k in keywords if _CJK.search(k)] + [k for k in keywords if not _CJK.search(k)]
+    for k in ordered:
+        if any(k in p or p in k for p in picked):
+            continue
+        picked.append(k)
+        if len(picked) == max_words:
+            break
+    if picked and not any(_CJK.search(p) for p in picked):
+        return ""  # Latin alone is not a title a reader understands; the caller falls back to a quote
+    return " / ".join(picked[:max_words])
+
+
+def representative_quotes(texts: Sequence[str], Z: np.ndarray, centroid: np.ndarray, k: int = 3,
+                          dup_sim: float = 0.92, min_len: int = 6, max_len: int = 140) -> list[int]:
+    """Indices of ``k`` posts close to the centroid that are not near-duplicates of one another."""
+    if not len(texts):
+        return []
+    sims = Z @ centroid
+    order = np.argsort(-sims)
+    picked: list[int] = []
+    seen_text: set[str] = set()
+    for pass_ in (0, 1):  # first pass prefers readable lengths, the second takes what is left
+        for i in order:
+            t = re.sub(r"\s+", "", texts[i])
+            if i in picked or t in seen_text:
+                continue
+            if pass_ == 0 and not (min_len <= len(t) <= max_len):
+                continue
+            if any(float(Z[i] @ Z[j]) >= dup_sim for j in picked):
+                continue
+            picked.append(int(i))
+            seen_text.add(t)
+            if len(picked) == k:
+                return picked
+    return picked
+
+
+def label_clusters(texts: Sequence[str], words: Sequence[Sequence[str]], Z: np.ndarray, labels: np.ndarray,
+                   centroids: dict[int, np.ndarray], top_k: int = 8) -> dict[int, ClusterLabel]:
+    """Title, keywords and quotes per cluster id (``labels`` per post, −1 ignored)."""
+    clusters = sorted(centroids)
+    kw = ctfidf(words, labels, clusters, top_k)
+    out = {}
+    for c in clusters:
+        members = np.flatnonzero(labels == c)
+        keywords = [w for w, _ in kw.get(c, [])]
+        q = representative_quotes([texts[i] for i in members], Z[members], centroids[c])
+        quotes = [texts[members[i]] for i in q]
+        title = make_title(keywords) or (quotes[0][:16] if quotes else "")
+        out[c] = ClusterLabel(title, keywords, quotes, [int(members[i]) for i in q])
+    return out
