@@ -29,7 +29,7 @@ def embeddings(n: int, seed: int = 2026):
     idx = np.random.default_rng(seed).choice(len(df), n, replace=False)
     cache = CACHE.with_name(f"reviews{n // 1000}k.npz")
     if cache.exists() and np.array_equal(np.load(cache)["idx"], idx):
-        emb = np.load(cache)["emb"]
+        emb, p_pos = np.load(cache)["emb"], np.load(cache)["p_pos"]
     else:
         from tqdm import tqdm
 
@@ -41,8 +41,8 @@ def embeddings(n: int, seed: int = 2026):
             raw = an.raw(texts, progress=bar.update)
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache, idx=idx, emb=raw.embedding, p_pos=raw.p_pos)
-        emb = raw.embedding
-    return df.review.iloc[idx].tolist(), df.cat.values[idx], emb
+        emb, p_pos = raw.embedding, raw.p_pos
+    return df.review.iloc[idx].tolist(), df.cat.values[idx], emb, 2 * p_pos - 1
 
 
 def scores(y, lab, secs, name, k=None) -> dict:
@@ -55,15 +55,14 @@ def scores(y, lab, secs, name, k=None) -> dict:
             "unassigned": f"{1 - ok.mean():.1%}", "wall s": secs}
 
 
-def ours(texts, X, seg, **params):
+def ours(texts, X, sentiment, seg, **params):
     from model.clustering import IdeaClusterer
     from model.ideas import summarize
 
     t = time.perf_counter()
-    m = IdeaClusterer(**params).fit(X)
+    m = IdeaClusterer(**params).fit(X, sentiment=sentiment)
     t_fit = time.perf_counter() - t
-    words = [seg.words(s) for s in texts]
-    sums = summarize(m, m.labels_, texts, words, X, list(range(len(texts))), np.zeros(len(texts)))
+    sums = summarize(m, m.labels_, texts, seg.words, X, list(range(len(texts))), np.zeros(len(texts)))
     return m.labels_, time.perf_counter() - t, t_fit, [(s.label, s.size, s.quotes[:1]) for s in sums[:10]]
 
 
@@ -77,8 +76,7 @@ def kmeans_true_k(texts, X, y, seg):
     _, a = nearest(c, Z)
     lab = a[:, 0]
     secs = time.perf_counter() - t
-    words = [seg.words(s) for s in texts]
-    names = label_clusters(texts, words, Z, lab, {i: c[i] for i in range(len(c))})
+    names = label_clusters(texts, seg.words, Z, lab, {i: c[i] for i in range(len(c))})
     sizes = np.bincount(lab)
     top = [(names[i].title, int(sizes[i]), names[i].quotes[:1]) for i in np.argsort(-sizes)[:10]]
     return lab, secs, top
@@ -122,6 +120,25 @@ def scale(X, sizes, rng) -> list[dict]:
     return rows
 
 
+def sensitivity(X, y, sentiment) -> list[dict]:
+    from sklearn.metrics import adjusted_rand_score, v_measure_score
+
+    from model.clustering import IdeaClusterer
+
+    rows = []
+    for name, params, use_sent in [("centred only", {"smooth_neighbors": 0}, False),
+                                   ("+ mood direction removed", {"smooth_neighbors": 0}, True),
+                                   ("+ kNN smoothing (default)", {}, True),
+                                   ("merge_threshold 0.2", {"merge_threshold": 0.2}, True),
+                                   ("merge_threshold 0.35", {"merge_threshold": 0.35}, True),
+                                   ("merge_threshold 0.4", {"merge_threshold": 0.4}, True)]:
+        t = time.perf_counter()
+        m = IdeaClusterer(**params).fit(X, sentiment=sentiment if use_sent else None)
+        rows.append({"variant": name, "clusters": m.n_clusters_, "V-measure": v_measure_score(y, m.labels_),
+                     "ARI": adjusted_rand_score(y, m.labels_), "fit s": time.perf_counter() - t})
+    return rows
+
+
 def online_latency(X, n=2000) -> dict:
     from model.clustering import IdeaClusterer
 
@@ -152,10 +169,10 @@ def main() -> None:
     args = ap.parse_args()
     from cocreate.loaders import load_segmenter
 
-    texts, y, X = embeddings(args.n)
+    texts, y, X, sentiment = embeddings(args.n)
     seg = load_segmenter()
     rows, tops = [], []
-    lab, secs, t_fit, top = ours(texts, X, seg)
+    lab, secs, t_fit, top = ours(texts, X, sentiment, seg)
     rows.append(scores(y, lab, secs, "IdeaClusterer (auto k)") | {"fit s (no labels)": t_fit})
     tops.append(("IdeaClusterer", top))
     lab, secs, top = kmeans_true_k(texts, X, y, seg)
@@ -167,6 +184,8 @@ def main() -> None:
         tops.append(("BERTopic", top))
         rows[0]["× faster than BERTopic"] = rows[-1]["wall s"] / rows[0]["wall s"]
     print(md_table(rows))
+    sweep = sensitivity(X, y, sentiment)
+    print(md_table(sweep))
     online = online_latency(X)
     print(online)
     scale_rows = scale(X, args.scale, np.random.default_rng(0)) if args.scale else []

@@ -41,14 +41,12 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(n, 1e-12)
 
 
-def spherical_kmeans(x: np.ndarray, k: int, seed: int, niter: int = 20, max_points_per_centroid: int = 256,
-                     ivf: bool = False) -> np.ndarray:
+def spherical_kmeans(x: np.ndarray, k: int, seed: int, niter: int = 12,
+                     max_points_per_centroid: int = 256) -> np.ndarray:
     """FAISS k-means on unit vectors (centroids re-normalised each step); returns unit centroids [k, d]."""
     k = max(1, min(k, len(x)))
     km = faiss.Kmeans(x.shape[1], k, niter=niter, seed=seed, spherical=True, verbose=False,
                       max_points_per_centroid=max_points_per_centroid, min_points_per_centroid=1)
-    if ivf and k > 256:  # the assignment step of k-means itself on an IVF index (1M-post re-clustering)
-        km.cp.min_points_per_centroid = 1
     km.train(x)
     return _unit(km.centroids)
 
@@ -59,6 +57,29 @@ def nearest(centroids: np.ndarray, x: np.ndarray, k: int = 1) -> tuple[np.ndarra
     index.add(np.ascontiguousarray(centroids, dtype=np.float32))
     sims, idx = index.search(np.ascontiguousarray(x, dtype=np.float32), min(k, len(centroids)))
     return sims, idx
+
+
+def knn(Z: np.ndarray, k: int, ivf: bool = False, seed: int = 0) -> np.ndarray:
+    """Indices of each row's ``k`` nearest rows (itself included): exact below 100k rows, IVF above."""
+    if Z.shape[1] > 128 and len(Z) > 2000:  # neighbours in the top principal components: 3x fewer flops
+        pca = faiss.PCAMatrix(Z.shape[1], 128)
+        rng = np.random.default_rng(seed)
+        pca.train(np.ascontiguousarray(Z[rng.choice(len(Z), min(len(Z), 20000), replace=False)]))
+        Z = _unit(pca.apply(np.ascontiguousarray(Z)))
+    d = Z.shape[1]
+    if ivf:
+        nlist = int(4 * np.sqrt(len(Z)))
+        quant = faiss.IndexFlatIP(d)
+        index = faiss.IndexIVFFlat(quant, d, nlist, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(seed)
+        index.train(Z[rng.choice(len(Z), min(len(Z), nlist * 40), replace=False)])
+        index.add(Z)
+        index.nprobe = 6
+    else:
+        index = faiss.IndexFlatIP(d)
+        index.add(Z)
+    _, idx = index.search(Z, k)
+    return np.where(idx < 0, np.arange(len(Z))[:, None], idx)
 
 
 def average_linkage(centroids: np.ndarray, sizes: np.ndarray, threshold: float) -> np.ndarray:
@@ -111,16 +132,19 @@ class IdeaClusterer:
     merge_threshold: average cosine (of centred vectors) above which micro-clusters merge; lower
         gives fewer, broader clusters.
     micro_clusters: number of k-means micro-clusters before merging; ``None`` = about √(n/2).
+    smooth_neighbors: at fit time each post is averaged with its nearest neighbours (FAISS kNN; an
+        IVF index above ``ivf_above`` posts) before clustering — it denoises short posts. 0 = off.
     assign_quantile: member-similarity percentile below which a post counts as too far from any idea.
     max_buffer: most posts kept waiting online; the oldest leave the buffer first.
     ivf_above: re-clusterings of more posts than this use an IVF index for the k-means assignment.
     seed: makes ``fit`` reproducible.
     """
 
-    def __init__(self, min_cluster_size: int = 5, merge_threshold: float = 0.35,
-                 micro_clusters: int | None = None, assign_quantile: float = 0.01, max_buffer: int = 5000,
-                 ivf_above: int = 100_000, seed: int = 0):
+    def __init__(self, min_cluster_size: int = 5, merge_threshold: float = 0.3,
+                 micro_clusters: int | None = None, smooth_neighbors: int = 10, assign_quantile: float = 0.01,
+                 max_buffer: int = 5000, ivf_above: int = 100_000, seed: int = 0):
         self.min_cluster_size = min_cluster_size
+        self.smooth_neighbors = smooth_neighbors
         self.merge_threshold = merge_threshold
         self.micro_clusters = micro_clusters
         self.assign_quantile = assign_quantile
@@ -142,7 +166,10 @@ class IdeaClusterer:
         return X
 
     def _centre(self, X: np.ndarray) -> np.ndarray:
-        return _unit(_unit(X) - self.mean_)
+        Z = _unit(X) - self.mean_
+        if getattr(self, "nuisance_", None) is not None:
+            Z = Z - np.outer(Z @ self.nuisance_, self.nuisance_)
+        return _unit(Z)
 
     @property
     def n_clusters_(self) -> int:
@@ -150,20 +177,29 @@ class IdeaClusterer:
         return len(self.cluster_ids_)
 
     # ------------------------------------------------------------------ batch fit
-    def fit(self, X, y=None, previous: np.ndarray | None = None) -> "IdeaClusterer":
-        """Cluster ``X`` [n, d]; ``previous`` (old ids per row, −1 for none) keeps persisting ideas' ids."""
+    def fit(self, X, y=None, previous: np.ndarray | None = None, sentiment=None) -> "IdeaClusterer":
+        """Cluster ``X`` [n, d].
+
+        ``previous`` (old ids per row, −1 for none) keeps the ids of persisting ideas. ``sentiment``
+        (a score in [−1, 1] per row, e.g. the analyzer's) lets the clusterer project out the
+        direction that separates positive from negative posts: ideas are about topics, not moods,
+        so 「希望加夜间模式」 and 「没有夜间模式太难受了」 belong together.
+        """
         X = self._prepare(X)
         n = len(X)
         old_ids = getattr(self, "cluster_ids_", None)
         old_centroids = getattr(self, "centroids_", None)
         next_id = getattr(self, "next_id_", 0)
         self.mean_ = _unit(X).mean(0) if n else np.zeros(X.shape[1], np.float32)
+        self.nuisance_ = None
+        if sentiment is not None and n:
+            self.nuisance_ = self._mood_direction(X, np.asarray(sentiment, dtype=np.float32))
         Z = self._centre(X) if n else X
         if n < self.min_cluster_size:
             centroids = np.zeros((0, X.shape[1]), np.float32)
             labels = np.full(n, -1, dtype=np.int64)
         else:
-            centroids, labels = self._cluster(Z)
+            centroids, labels = self._cluster(self._smooth(Z))
         # ids: match to the previous clustering (by members when given, else by centroid similarity)
         new_ids = self._match_ids(labels, len(centroids), previous, old_ids, old_centroids, Z)
         fresh = new_ids < 0
@@ -178,11 +214,28 @@ class IdeaClusterer:
         self._buffer = _Buffer()
         return self
 
+    def _mood_direction(self, X: np.ndarray, sentiment: np.ndarray) -> np.ndarray | None:
+        if len(sentiment) != len(X):
+            raise ValueError(f"sentiment has {len(sentiment)} scores for {len(X)} posts")
+        pos, neg = sentiment > 0.5, sentiment < -0.5
+        if pos.sum() < self.min_cluster_size or neg.sum() < self.min_cluster_size:
+            return None
+        C = _unit(X) - self.mean_
+        d = C[pos].mean(0) - C[neg].mean(0)
+        return (d / max(np.linalg.norm(d), 1e-12)).astype(np.float32)
+
+    def _smooth(self, Z: np.ndarray) -> np.ndarray:
+        """Each vector averaged with its ``smooth_neighbors`` nearest neighbours (FAISS kNN)."""
+        k = min(self.smooth_neighbors, len(Z) - 1)
+        if k < 1:
+            return Z
+        return _unit(Z[knn(Z, k + 1, ivf=len(Z) > self.ivf_above, seed=self.seed)].mean(1))
+
     def _cluster(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n = len(Z)
         m = self.micro_clusters or int(np.clip(np.sqrt(n / 2), 2, 400))
         m = min(m, max(1, n // max(2, self.min_cluster_size // 2)))
-        micro = spherical_kmeans(Z, m, self.seed, ivf=n > self.ivf_above)
+        micro = spherical_kmeans(Z, m, self.seed)
         _, a = nearest(micro, Z)
         sizes = np.bincount(a[:, 0], minlength=len(micro))
         keep = sizes > 0
@@ -399,7 +452,8 @@ class IdeaClusterer:
             index.add_with_ids(np.ascontiguousarray(self.centroids_, np.float32), self.cluster_ids_)
         faiss.write_index(index, str(path / INDEX_FILE))
         buf = np.stack(self._buffer.vectors) if self._buffer.vectors else np.zeros((0, len(self.mean_)), np.float32)
-        np.savez(path / ARRAYS_FILE, mean=self.mean_, sizes=self.sizes_, buffer=buf,
+        nuisance = self.nuisance_ if getattr(self, "nuisance_", None) is not None else np.zeros(0, np.float32)
+        np.savez(path / ARRAYS_FILE, mean=self.mean_, sizes=self.sizes_, buffer=buf, nuisance=nuisance,
                  labels=getattr(self, "labels_", np.zeros(0, np.int64)))
         state = {"params": self.get_params(), "next_id": self.next_id_, "assign_threshold": self.assign_threshold_,
                  "merged_into": {str(k): v for k, v in self.merged_into_.items()},
@@ -420,6 +474,7 @@ class IdeaClusterer:
         self.cluster_ids_ = faiss.vector_to_array(index.id_map).astype(np.int64)
         arrays = np.load(path / ARRAYS_FILE)
         self.mean_, self.sizes_, self.labels_ = arrays["mean"], arrays["sizes"].astype(np.int64), arrays["labels"]
+        self.nuisance_ = arrays["nuisance"] if len(arrays["nuisance"]) else None
         self.next_id_ = int(state["next_id"])
         self.assign_threshold_ = float(state["assign_threshold"])
         self.merged_into_ = {int(k): int(v) for k, v in state["merged_into"].items()}
@@ -429,7 +484,8 @@ class IdeaClusterer:
     # ------------------------------------------------------------------ sklearn plumbing
     def get_params(self, deep: bool = True) -> dict:
         return {k: getattr(self, k) for k in ("min_cluster_size", "merge_threshold", "micro_clusters",
-                                              "assign_quantile", "max_buffer", "ivf_above", "seed")}
+                                              "smooth_neighbors", "assign_quantile", "max_buffer", "ivf_above",
+                                              "seed")}
 
     def set_params(self, **params) -> "IdeaClusterer":
         for k, v in params.items():

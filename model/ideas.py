@@ -41,10 +41,13 @@ def select_posts(intents: Sequence[str], all_posts: bool) -> np.ndarray:
     return np.flatnonzero(np.array([i == IDEA_INTENT for i in intents], dtype=bool))
 
 
-def summarize(clusterer: IdeaClusterer, labels: np.ndarray, texts: Sequence[str], words: Sequence[Sequence[str]],
+def summarize(clusterer: IdeaClusterer, labels: np.ndarray, texts: Sequence[str], words,
               embeddings: np.ndarray, post_ids: Sequence, sentiment: Sequence[float],
               users: Sequence | None = None) -> list[ClusterSummary]:
-    """Summaries of the clusters in ``labels`` (ids per row, −1 unassigned), biggest first."""
+    """Summaries of the clusters in ``labels`` (ids per row, −1 unassigned), biggest first.
+
+    ``words``: content words per post, or a tokenizer (``Segmenter.words``) applied to a sample.
+    """
     Z = clusterer._centre(embeddings) if len(embeddings) else embeddings
     ids = sorted({int(c) for c in labels if c >= 0})
     centroids = {c: clusterer.centroids_[clusterer._pos(c)] for c in ids}
@@ -72,12 +75,9 @@ def cluster_analyses(texts: Sequence[str], post_ids: Sequence, analyses: Sequenc
     clusterer = clusterer or IdeaClusterer(min_cluster_size=3 if len(rows) < 200 else 5)
     dim = analyses[0].embedding.shape[0] if len(analyses) else 384
     X = np.stack([analyses[i].embedding for i in rows]) if len(rows) else np.zeros((0, dim), np.float32)
-    clusterer.fit(X)
+    clusterer.fit(X, sentiment=[analyses[i].sentiment["score"] for i in rows])
     sel_texts = [texts[i] for i in rows]
-    if segmenter is not None:
-        words = [segmenter.words(t) for t in sel_texts]
-    else:
-        words = [[w for w in analyses[i].tokens] for i in rows]
+    words = segmenter.words if segmenter is not None else [analyses[i].tokens for i in rows]
     sel_ids = [post_ids[i] for i in rows]
     sel_users = [users[i] for i in rows] if users is not None else None
     summaries = summarize(clusterer, clusterer.labels_, sel_texts, words, X, sel_ids,

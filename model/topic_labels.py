@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +23,7 @@ _JUNK = re.compile(r"^(?:[a-z]{1,2}|[\d\W_]+|.*(.)\1{3,}.*)$", re.IGNORECASE)  #
 def is_label_word(word: str) -> bool:
     """A word fit for a label: has Chinese, or is a real-looking Latin term (NFC, 5G, Wi-Fi)."""
     w = word.strip()
-    if not w or _JUNK.match(w):
+    if not w or _JUNK.match(w) or (len(w) > 1 and len(set(w)) == 1):  # 差差, 哈哈: emphasis, not a topic
         return False
     if _CJK.search(w):
         return len(w) >= 2 or w in _ONE_CHAR_OK
@@ -103,11 +103,36 @@ def representative_quotes(texts: Sequence[str], Z: np.ndarray, centroid: np.ndar
     return picked
 
 
-def label_clusters(texts: Sequence[str], words: Sequence[Sequence[str]], Z: np.ndarray, labels: np.ndarray,
-                   centroids: dict[int, np.ndarray], top_k: int = 8) -> dict[int, ClusterLabel]:
-    """Title, keywords and quotes per cluster id (``labels`` per post, −1 ignored)."""
+def keyword_sample(labels: np.ndarray, Z: np.ndarray, centroids: dict[int, np.ndarray], per_cluster: int,
+                   seed: int = 0) -> np.ndarray:
+    """Rows used for keywords: per cluster its ``per_cluster`` posts nearest the centroid plus as many at random."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for c, cen in centroids.items():
+        m = np.flatnonzero(labels == c)
+        if len(m) <= 2 * per_cluster:
+            rows.append(m)
+            continue
+        near = m[np.argsort(-(Z[m] @ cen))[:per_cluster]]
+        rest = np.setdiff1d(m, near)
+        rows += [near, rng.choice(rest, per_cluster, replace=False)]
+    return np.sort(np.concatenate(rows)) if rows else np.zeros(0, dtype=np.int64)
+
+
+def label_clusters(texts: Sequence[str], words: Sequence[Sequence[str]] | Callable[[str], list[str]], Z: np.ndarray,
+                   labels: np.ndarray, centroids: dict[int, np.ndarray], top_k: int = 8,
+                   per_cluster: int = 150) -> dict[int, ClusterLabel]:
+    """Title, keywords and quotes per cluster id (``labels`` per post, −1 ignored).
+
+    ``words`` is each post's content words, or a tokenizer: then only a sample of each big cluster
+    (``per_cluster`` posts nearest its centroid and as many at random) is tokenized for keywords.
+    """
     clusters = sorted(centroids)
-    kw = ctfidf(words, labels, clusters, top_k)
+    if callable(words):
+        rows = keyword_sample(labels, Z, {c: centroids[c] for c in clusters}, per_cluster)
+        kw = ctfidf([words(texts[i]) for i in rows], labels[rows], clusters, top_k)
+    else:
+        kw = ctfidf(words, labels, clusters, top_k)
     out = {}
     for c in clusters:
         members = np.flatnonzero(labels == c)

@@ -66,7 +66,7 @@ def test_cluster_empty_and_single_post(tmp_path):
 
 
 def test_label_words_exclude_junk():
-    for junk in ["2333", "123", "ab", "hhhhh", "。。", " ", "x", "…", "666666"]:
+    for junk in ["2333", "123", "ab", "hhhhh", "。。", " ", "x", "…", "666666", "差差", "哈哈"]:
         assert not is_label_word(junk), junk
     for ok in ["夜间模式", "NFC", "5G", "Wi-Fi", "续航"]:
         assert is_label_word(ok), ok
