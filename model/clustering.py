@@ -131,7 +131,7 @@ class IdeaClusterer:
     min_cluster_size: smallest idea kept (and the buffer size that makes a new idea online).
     merge_threshold: average cosine (of centred vectors) above which micro-clusters merge; lower
         gives fewer, broader clusters.
-    micro_clusters: number of k-means micro-clusters before merging; ``None`` = about √(n/2).
+    micro_clusters: number of k-means micro-clusters before merging; ``None`` = √(n/2), at least 30.
     smooth_neighbors: at fit time each post is averaged with its nearest neighbours (FAISS kNN; an
         IVF index above ``ivf_above`` posts) before clustering — it denoises short posts. 0 = off.
     assign_quantile: member-similarity percentile below which a post counts as too far from any idea.
@@ -233,7 +233,8 @@ class IdeaClusterer:
 
     def _cluster(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n = len(Z)
-        m = self.micro_clusters or int(np.clip(np.sqrt(n / 2), 2, 400))
+        # ~√(n/2) micro-clusters, but at least 30 (small idea sets need the resolution), at most 400
+        m = self.micro_clusters or int(np.clip(max(np.sqrt(n / 2), min(n // 5, 30)), 2, 400))
         m = min(m, max(1, n // max(2, self.min_cluster_size // 2)))
         micro = spherical_kmeans(Z, m, self.seed)
         _, a = nearest(micro, Z)

@@ -57,8 +57,10 @@ def ctfidf(docs_words: Sequence[Sequence[str]], labels: np.ndarray, clusters: Se
     out = {}
     for c, cnt in per.items():
         n = sum(cnt.values()) or 1
-        scored = [(w, (k / n) * np.log1p(A / total[w])) for w, k in cnt.items() if k >= 2 or n < 20]
-        scored.sort(key=lambda t: -t[1])
+        # words said by at least two posts first; one-off words only fill up small clusters
+        scored = [(w, (k / n) * np.log1p(A / total[w]), k >= 2) for w, k in cnt.items()]
+        scored.sort(key=lambda t: (not t[2], -t[1]))
+        scored = [(w, sc) for w, sc, _ in scored]
         out[c] = scored[:top_k]
     return out
 
