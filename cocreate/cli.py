@@ -133,8 +133,10 @@ def analyze(input: Path, output: Annotated[Path, typer.Option("-o", "--output")]
 def _register() -> None:
     """Commands that live in their own modules (imported late: they import this module's helpers)."""
     from cocreate.cmd_cluster import cluster
+    from cocreate.cmd_service import register
 
     app.command(name="cluster")(cluster)
+    register(app)
 
 
 _register()

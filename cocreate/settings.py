@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +24,28 @@ class Settings(BaseSettings):
     batch_size: int = 64
     precision: str = Field("auto", description="analyzer arithmetic: auto (bf16 where native, else fp32), "
                                                 "fp32, bf16 or int8 (fastest, ~0.6 pt less accurate)")
+
+    # ---- service (api/) and workers
+    database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "COCREATE_DATABASE_URL"),
+                                     description="SQLAlchemy URL; default sqlite:///<data_dir>/cocreate.db (WAL)")
+    redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "COCREATE_REDIS_URL"),
+                                  description="Redis for the task queue; unset = embedded mode (tasks in-process)")
+    queue_namespace: str = Field("cocreate", description="Redis key prefix of the task queue")
+    max_text_chars: int = Field(10_000, description="longest post text accepted")
+    max_batch: int = Field(1000, description="most posts in one POST /v1/posts")
+    analysis_batch: int = Field(64, description="posts per analysis task")
+    rate_limit_per_min: int = Field(600, description="requests per minute per API key")
+    task_max_retries: int = Field(3, description="retries of a failing task before it is dead-lettered")
+    webhook_max_attempts: int = Field(6, description="delivery attempts per webhook event")
+    recover_after_s: float = Field(30.0, description="pending posts older than this are re-enqueued by the sweeper")
+    session_secret: str = Field("change-me", description="signs the web console's session cookie")
+    analyzer_kind: str = Field("real", description="'real'; 'fake' is a fast deterministic stand-in for tests only")
+    fault_inject_token: str | None = Field(None, description="TESTS ONLY: the worker's analyzer raises on any "
+                                                             "text containing this token (poisoned-post test)")
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'cocreate.db'}"
 
     @property
     def analyzer_dir(self) -> Path:

@@ -226,7 +226,7 @@ class IdeaClusterer:
 
     def _smooth(self, Z: np.ndarray) -> np.ndarray:
         """Each vector averaged with its ``smooth_neighbors`` nearest neighbours (FAISS kNN)."""
-        k = min(self.smooth_neighbors, len(Z) - 1)
+        k = min(self.smooth_neighbors, len(Z) // 20)  # small sets: fewer neighbours, none under 40 posts
         if k < 1:
             return Z
         return _unit(Z[knn(Z, k + 1, ivf=len(Z) > self.ivf_above, seed=self.seed)].mean(1))
@@ -234,7 +234,7 @@ class IdeaClusterer:
     def _cluster(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n = len(Z)
         # ~√(n/2) micro-clusters, but at least 30 (small idea sets need the resolution), at most 400
-        m = self.micro_clusters or int(np.clip(max(np.sqrt(n / 2), min(n // 5, 30)), 2, 400))
+        m = self.micro_clusters or int(np.clip(max(np.sqrt(n / 2), min(n // 3, 30)), 2, 400))
         m = min(m, max(1, n // max(2, self.min_cluster_size // 2)))
         micro = spherical_kmeans(Z, m, self.seed)
         _, a = nearest(micro, Z)
@@ -481,6 +481,30 @@ class IdeaClusterer:
         self.merged_into_ = {int(k): int(v) for k, v in state["merged_into"].items()}
         self._buffer = _Buffer(list(arrays["buffer"]), list(state["buffer_keys"]))
         return self
+
+    def to_bytes(self) -> bytes:
+        """The fitted state as one blob (for a database column); ``from_bytes`` reverses it."""
+        import io
+        import tarfile
+        import tempfile
+
+        buf = io.BytesIO()
+        with tempfile.TemporaryDirectory() as tmp:
+            self.save(tmp)
+            with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+                for f in (STATE_FILE, INDEX_FILE, ARRAYS_FILE):
+                    tar.add(Path(tmp) / f, arcname=f)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> "IdeaClusterer":
+        import io
+        import tarfile
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp, tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
+            tar.extractall(tmp, filter="data")
+            return cls.load(tmp)
 
     # ------------------------------------------------------------------ sklearn plumbing
     def get_params(self, deep: bool = True) -> dict:

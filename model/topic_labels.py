@@ -20,10 +20,18 @@ _LATIN_OK = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9+\-.]{1,14}$")  # N
 _JUNK = re.compile(r"^(?:[a-z]{1,2}|[\d\W_]+|.*(.)\1{3,}.*)$", re.IGNORECASE)  # 'ab', '2333', 'hhhhh'
 
 
+# words of asking and forum chatter: frequent in every idea, never what an idea is about
+REQUEST_WORDS = frozenset("""希望 建议 能否 能不能 可不可以 可以 增加 支持 求求 求个 加个 出个 一个 一下 什么 时候 什么时候
+还是 现在 感觉 就是 真的 没有 不能 不会 问题 用户 大家 官方 功能 这个 那个 有没有 怎么 为什么 已经 一直 谢谢
+麻烦 拜托 赶紧 尽快 以后 后续 版本 希望能 能够 觉得 比如 其实 特别 非常 东西""".split())
+
+
 def is_label_word(word: str) -> bool:
     """A word fit for a label: has Chinese, or is a real-looking Latin term (NFC, 5G, Wi-Fi)."""
     w = word.strip()
     if not w or _JUNK.match(w) or (len(w) > 1 and len(set(w)) == 1):  # 差差, 哈哈: emphasis, not a topic
+        return False
+    if w in REQUEST_WORDS:
         return False
     if _CJK.search(w):
         return len(w) >= 2 or w in _ONE_CHAR_OK

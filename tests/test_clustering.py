@@ -137,6 +137,8 @@ def test_save_load_same_assignments(tmp_path):
     assert np.array_equal(r.cluster_ids_, m.cluster_ids_) and r.next_id_ == m.next_id_
     with pytest.raises(FileNotFoundError):
         IdeaClusterer.load(tmp_path / "missing")
+    blob = IdeaClusterer.from_bytes(m.to_bytes())
+    assert np.array_equal(m.predict(X), blob.predict(X)) and blob.buffered_keys_ == ["p1", "p2"]
 
 
 def test_average_linkage_merges_only_close_groups():

@@ -1,0 +1,68 @@
+"""The FastAPI application: ``create_app(settings)``; run with ``cocreate serve``."""
+from __future__ import annotations
+
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api import problems
+from api.deps import RateLimiter, get_session
+from api.routers import alerts, ideas, posts, webhooks
+from api.worker import metrics
+from cocreate.settings import Settings
+
+
+def create_app(settings: Settings | None = None, start_worker: bool = True) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from api.db.session import migrate
+        from api.worker import broker
+
+        migrate(settings.db_url)
+        broker.setup_broker(settings)
+        from api.worker.tasks import recover_pending
+
+        if start_worker and broker.embedded():
+            broker.start_embedded_worker()
+        recover_pending(settings.model_copy(update={"recover_after_s": 0.0}))
+        yield
+        if start_worker:
+            broker.stop_embedded_worker()
+
+    app = FastAPI(title="cocreate API", version="1", lifespan=lifespan,
+                  description="Listen to Chinese user communities: ingest posts, read their analysis, the ideas "
+                              "board and crisis alerts. Authenticate with `Authorization: Bearer <key>`.")
+    app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_min, settings.redis_url)
+    problems.install(app)
+    for r in (posts.router, ideas.router, alerts.router, webhooks.router):
+        app.include_router(r)
+
+    @app.middleware("http")
+    async def _metrics(request: Request, call_next):
+        t = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        metrics.REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+        metrics.LATENCY.labels(path).observe(time.perf_counter() - t)
+        return response
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability")
+    def healthz(session: Session = Depends(get_session)):
+        session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=PlainTextResponse)
+    def prometheus(session: Session = Depends(get_session)):
+        metrics.refresh_gauges(session)
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,248 @@
+"""Ideas: online assignment of new feature requests, scheduled re-clustering with stable ids, PM actions."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import numpy as np
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from api.db.models import (CommunityUser, Idea, Notification, Post, PostAnalysis, StaffResponse, StatusChange,
+                           TaskLock, Tenant, Vote)
+from api.services import webhooks
+from model.clustering import IdeaClusterer
+from model.ideas import IDEA_INTENT, summarize
+
+STATUSES = ("open", "under_review", "planned", "in_progress", "shipped", "declined", "duplicate")
+RECLUSTER_AFTER_NEW = 10  # unassigned feature requests that trigger a re-clustering
+_cache: dict[int, tuple[int, IdeaClusterer]] = {}
+_cache_lock = threading.Lock()
+
+
+def clusterer_of(tenant: Tenant) -> IdeaClusterer | None:
+    """The tenant's clusterer, deserialised once per version per process."""
+    if tenant.clusterer is None:
+        return None
+    with _cache_lock:
+        hit = _cache.get(tenant.id)
+        if hit is None or hit[0] != tenant.clusterer_version:
+            hit = (tenant.clusterer_version, IdeaClusterer.from_bytes(tenant.clusterer))
+            _cache[tenant.id] = hit
+        return hit[1]
+
+
+def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses: list) -> None:
+    """Put new feature requests into their nearest idea; ask for a re-clustering when enough wait."""
+    tenant = session.get(Tenant, tenant_id)
+    fr = [(p, a) for p, a in zip(posts, analyses) if a.intent["label"] == IDEA_INTENT]
+    if not fr:
+        return
+    m = clusterer_of(tenant)
+    if m is not None and m.n_clusters_:
+        ids = m.predict(np.stack([a.embedding for _, a in fr]))
+        by_cluster = {i.cluster_id: i.id for i in session.scalars(
+            select(Idea).where(Idea.tenant_id == tenant_id, Idea.cluster_id.in_([int(c) for c in set(ids)])))}
+        for (p, _), c in zip(fr, ids):
+            target = by_cluster.get(int(m.resolve(int(c)))) if c >= 0 else None
+            if target is not None:
+                p.idea_id = _live(session, target)
+    waiting = session.scalar(select(func.count()).select_from(Post).join(PostAnalysis).where(
+        Post.tenant_id == tenant_id, Post.idea_id.is_(None), PostAnalysis.intent == IDEA_INTENT,
+        Post.received_at > (tenant.reclustered_at or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))))
+    if waiting >= RECLUSTER_AFTER_NEW:
+        session.info.setdefault("recluster", set()).add(tenant_id)
+
+
+def _live(session: Session, idea_id: int) -> int:
+    """Follow merges to the idea that lives on."""
+    seen = set()
+    idea = session.get(Idea, idea_id)
+    while idea.merged_into and idea.id not in seen:
+        seen.add(idea.id)
+        idea = session.get(Idea, idea.merged_into)
+    return idea.id
+
+
+def acquire_lock(session: Session, name: str, holder: str, ttl_s: float = 900) -> bool:
+    """A row lock in the database: one holder per name until it is released or expires."""
+    now = dt.datetime.now(dt.UTC)
+    session.execute(delete(TaskLock).where(TaskLock.name == name, TaskLock.expires_at < now))
+    try:
+        with session.begin_nested():
+            session.add(TaskLock(name=name, holder=holder, expires_at=now + dt.timedelta(seconds=ttl_s)))
+            session.flush()
+        return True
+    except Exception:  # noqa: BLE001 - IntegrityError on both dialects: someone else holds it
+        return False
+
+
+def release_lock(session: Session, name: str, holder: str) -> None:
+    session.execute(delete(TaskLock).where(TaskLock.name == name, TaskLock.holder == holder))
+
+
+def recluster(session: Session, tenant_id: int, segmenter=None, min_cluster_size: int | None = None) -> dict:
+    """Re-cluster every feature request of the tenant, keeping the ids of ideas that persist."""
+    tenant = session.get(Tenant, tenant_id)
+    rows = session.execute(select(Post.id, Post.text, Post.user_id, Post.idea_id, PostAnalysis.embedding,
+                                  PostAnalysis.sentiment_score).join(PostAnalysis)
+                           .where(Post.tenant_id == tenant_id, PostAnalysis.intent == IDEA_INTENT)
+                           .order_by(Post.id)).all()
+    idea_rows = {i.id: i for i in session.scalars(select(Idea).where(Idea.tenant_id == tenant_id))}
+    old = clusterer_of(tenant)
+    m = old if old is not None else IdeaClusterer(min_cluster_size=min_cluster_size or 3)
+    if not rows:
+        return {"posts": 0, "ideas": 0, "new": 0}
+    X = np.stack([np.frombuffer(r.embedding, np.float32) for r in rows])
+    prev = np.array([idea_rows[_live(session, r.idea_id)].cluster_id if r.idea_id else -1 for r in rows])
+    m.fit(X, previous=prev, sentiment=[r.sentiment_score for r in rows])
+    labels = m.labels_
+    by_cluster = {i.cluster_id: i for i in idea_rows.values()}
+    texts = [r.text for r in rows]
+    words = segmenter.words if segmenter is not None else (lambda t: t.split())
+    sums = {s.id: s for s in summarize(m, labels, texts, words, X, [r.id for r in rows],
+                                       [r.sentiment_score for r in rows])}
+    created = 0
+    for cid, s in sums.items():
+        idea = by_cluster.get(cid)
+        if idea is None:
+            idea = Idea(tenant_id=tenant_id, cluster_id=cid, title=s.label, keywords=s.keywords, quotes=s.quotes)
+            session.add(idea)
+            session.flush()
+            by_cluster[cid] = idea
+            created += 1
+            webhooks.emit(session, tenant_id, "idea.created", {"idea_id": idea.id, "title": idea.title,
+                                                               "keywords": idea.keywords, "posts": s.size})
+        else:
+            if not idea.title_locked:
+                idea.title = s.label
+            idea.keywords, idea.quotes = s.keywords, s.quotes
+    for r, c in zip(rows, labels):
+        target = by_cluster[int(c)].id if c >= 0 and int(c) in by_cluster else None
+        if r.idea_id != target and not (target is None and r.idea_id is not None):
+            session.execute(update(Post).where(Post.id == r.id).values(idea_id=target))
+    tenant.clusterer = m.to_bytes()
+    tenant.clusterer_version = (tenant.clusterer_version or 0) + 1
+    tenant.reclustered_at = dt.datetime.now(dt.UTC)
+    return {"posts": len(rows), "ideas": len(sums), "new": created, "unclustered": int((labels < 0).sum())}
+
+
+# ---------------------------------------------------------------- reading and PM actions
+def supporters(session: Session, idea_id: int) -> set[int]:
+    posters = set(session.scalars(select(Post.user_id).where(Post.idea_id == idea_id, Post.user_id.is_not(None))))
+    voters = set(session.scalars(select(Vote.user_id).where(Vote.idea_id == idea_id)))
+    return posters | voters
+
+
+def idea_json(session: Session, idea: Idea, detail: bool = False) -> dict:
+    stats = session.execute(select(func.count(Post.id), func.avg(PostAnalysis.sentiment_score), func.max(Post.created_at))
+                            .select_from(Post).join(PostAnalysis).where(Post.idea_id == idea.id)).one()
+    sup = supporters(session, idea.id)
+    out = {"id": idea.id, "title": idea.title, "keywords": idea.keywords, "status": idea.status,
+           "posts": stats[0], "supporters": len(sup),
+           "votes": session.scalar(select(func.count()).select_from(Vote).where(Vote.idea_id == idea.id)),
+           "sentiment_mean": round(float(stats[1]), 4) if stats[1] is not None else None,
+           "last_post_at": stats[2].isoformat() if stats[2] else None, "merged_into": idea.merged_into,
+           "created_at": idea.created_at.isoformat(), "quotes": idea.quotes}
+    if detail:
+        hist = session.scalars(select(StatusChange).where(StatusChange.idea_id == idea.id).order_by(StatusChange.at))
+        out["history"] = [{"from": h.from_status, "to": h.to_status, "by": h.by, "at": h.at.isoformat(),
+                           "note": h.note} for h in hist]
+        resp = session.scalars(select(StaffResponse).where(StaffResponse.idea_id == idea.id)
+                               .order_by(StaffResponse.created_at))
+        out["responses"] = [{"staff": r.staff, "text": r.text, "at": r.created_at.isoformat()} for r in resp]
+        users = session.scalars(select(CommunityUser).where(CommunityUser.id.in_(sup))) if sup else []
+        out["supporter_ids"] = sorted(u.external_id for u in users)
+    return out
+
+
+def list_ideas(session: Session, tenant_id: int, status: str | None = None, sort: str = "supporters",
+               limit: int = 50) -> list[dict]:
+    q = select(Idea).where(Idea.tenant_id == tenant_id, Idea.merged_into.is_(None))
+    if status:
+        q = q.where(Idea.status == status)
+    items = [idea_json(session, i) for i in session.scalars(q)]
+    keys = {"supporters": lambda d: (-d["supporters"], -d["posts"], d["id"]),
+            "newest": lambda d: (d["created_at"],), "posts": lambda d: (-d["posts"], d["id"]),
+            "most_negative": lambda d: (d["sentiment_mean"] if d["sentiment_mean"] is not None else 0, d["id"])}
+    if sort not in keys:
+        raise ValueError(f"sort must be one of {', '.join(keys)}")
+    items.sort(key=keys[sort], reverse=sort == "newest")
+    return items[:limit]
+
+
+def get_idea(session: Session, tenant_id: int, idea_id: int) -> Idea | None:
+    i = session.get(Idea, idea_id)
+    return i if i is not None and i.tenant_id == tenant_id else None
+
+
+def user_of(session: Session, tenant_id: int, external_id: str) -> CommunityUser:
+    u = session.scalar(select(CommunityUser).where(CommunityUser.tenant_id == tenant_id,
+                                                   CommunityUser.external_id == external_id))
+    if u is None:
+        u = CommunityUser(tenant_id=tenant_id, external_id=external_id)
+        session.add(u)
+        session.flush()
+    return u
+
+
+def vote(session: Session, idea: Idea, user_external_id: str) -> bool:
+    """One vote per user and idea; returns False when the user had already voted."""
+    u = user_of(session, idea.tenant_id, user_external_id)
+    if session.scalar(select(Vote).where(Vote.idea_id == idea.id, Vote.user_id == u.id)):
+        return False
+    session.add(Vote(idea_id=idea.id, user_id=u.id))
+    session.flush()
+    return True
+
+
+def set_status(session: Session, idea: Idea, status: str, by: str, note: str | None = None) -> None:
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+    if status == idea.status:
+        return
+    session.add(StatusChange(idea_id=idea.id, from_status=idea.status, to_status=status, by=by, note=note))
+    old, idea.status = idea.status, status
+    webhooks.emit(session, idea.tenant_id, "idea.status_changed",
+                  {"idea_id": idea.id, "title": idea.title, "from": old, "to": status, "by": by})
+    notify_supporters(session, idea, f"「{idea.title}」状态更新：{old} → {status}")
+
+
+def merge(session: Session, source: Idea, target: Idea, by: str) -> None:
+    """Fold ``source`` into ``target``: posts and voters move (no double votes), source becomes a duplicate."""
+    if source.id == target.id:
+        raise ValueError("cannot merge an idea into itself")
+    if target.merged_into:
+        raise ValueError(f"idea {target.id} was itself merged into {target.merged_into}; merge into that one")
+    session.execute(update(Post).where(Post.idea_id == source.id).values(idea_id=target.id))
+    have = set(session.scalars(select(Vote.user_id).where(Vote.idea_id == target.id)))
+    for v in list(session.scalars(select(Vote).where(Vote.idea_id == source.id))):
+        if v.user_id in have:
+            session.delete(v)
+        else:
+            v.idea_id = target.id
+    set_status(session, source, "duplicate", by, note=f"merged into idea {target.id}")
+    source.merged_into = target.id
+    tenant = session.get(Tenant, source.tenant_id)
+    m = clusterer_of(tenant)
+    if m is not None and source.cluster_id in set(m.cluster_ids_.tolist()) and \
+            target.cluster_id in set(m.cluster_ids_.tolist()):
+        m.merge(source.cluster_id, target.cluster_id)
+        tenant.clusterer = m.to_bytes()
+        tenant.clusterer_version += 1
+
+
+def respond(session: Session, idea: Idea, staff: str, text: str) -> StaffResponse:
+    if not text.strip():
+        raise ValueError("response text is empty")
+    r = StaffResponse(tenant_id=idea.tenant_id, idea_id=idea.id, staff=staff, text=text)
+    session.add(r)
+    notify_supporters(session, idea, f"官方回复了「{idea.title}」：{text[:80]}")
+    return r
+
+
+def notify_supporters(session: Session, idea: Idea, text: str) -> int:
+    sup = supporters(session, idea.id)
+    for uid in sup:
+        session.add(Notification(user_id=uid, idea_id=idea.id, text=text))
+    return len(sup)

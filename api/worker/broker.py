@@ -1,0 +1,85 @@
+"""The task queue: Dramatiq over Redis when REDIS_URL is set, else in-process (embedded mode).
+
+Both modes run the same actors (``api/worker/tasks.py``). With Redis, ``cocreate worker`` processes
+on any machine consume the queue; a message is acknowledged only after the actor returns, i.e.
+after its results are committed, and a dead worker's unacknowledged messages are re-queued by the
+next worker once its heartbeat is older than ``heartbeat_timeout``. In embedded mode a
+``StubBroker`` feeds a ``dramatiq.Worker`` thread inside the API process (``start_embedded_worker``).
+"""
+from __future__ import annotations
+
+import os
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AgeLimit, Callbacks, CurrentMessage, Pipelines, Retries, ShutdownNotifications, TimeLimit
+
+from cocreate.settings import Settings
+
+_broker: dramatiq.Broker | None = None
+_worker: dramatiq.Worker | None = None
+
+
+def middleware(settings: Settings) -> list:
+    return [AgeLimit(), TimeLimit(time_limit=600_000), ShutdownNotifications(), Callbacks(), Pipelines(),
+            CurrentMessage(), Retries(max_retries=settings.task_max_retries, min_backoff=500, max_backoff=60_000)]
+
+
+def setup_broker(settings: Settings | None = None) -> dramatiq.Broker:
+    """Create and install the global broker (once per process, before the actors are imported)."""
+    global _broker
+    if _broker is not None:
+        return _broker
+    settings = settings or Settings()
+    if settings.redis_url:
+        from dramatiq.brokers.redis import RedisBroker
+
+        heartbeat = int(os.environ.get("COCREATE_HEARTBEAT_TIMEOUT_MS", "60000"))
+        _broker = RedisBroker(url=settings.redis_url, namespace=settings.queue_namespace,
+                              middleware=middleware(settings), heartbeat_timeout=heartbeat,
+                              dead_message_ttl=7 * 24 * 3600 * 1000)
+    else:
+        _broker = StubBroker(middleware=middleware(settings))
+        _broker.emit_after("process_boot")
+    dramatiq.set_broker(_broker)
+    return _broker
+
+
+def embedded() -> bool:
+    return isinstance(_broker, StubBroker)
+
+
+def start_embedded_worker(threads: int = 1) -> dramatiq.Worker | None:
+    """In embedded mode, consume the in-process queue on a background thread."""
+    global _worker
+    if not embedded() or _worker is not None:
+        return _worker
+    _worker = dramatiq.Worker(_broker, worker_threads=threads, worker_timeout=100)
+    _worker.start()
+    return _worker
+
+
+def stop_embedded_worker() -> None:
+    global _worker
+    if _worker is not None:
+        _worker.stop()
+        _worker = None
+
+
+def join_embedded(timeout_ms: int = 60_000) -> None:
+    """Wait until the in-process queue is empty (tests, CLI seeding)."""
+    if embedded():
+        for q in list(_broker.queues):
+            _broker.join(q, timeout=timeout_ms, fail_fast=False)
+        if _worker is not None:
+            _worker.join()
+
+
+def queue_depth() -> dict[str, int]:
+    """Messages waiting per queue (Redis: list length + delayed; stub: queue size)."""
+    if _broker is None:
+        return {}
+    if embedded():
+        return {q: _broker.queues[q].qsize() for q in _broker.queues}
+    client = _broker.client
+    return {q: int(client.llen(f"{_broker.namespace}:{q}") or 0) for q in _broker.queues}
