@@ -140,6 +140,3 @@ def _register() -> None:
 
 
 _register()
-
-if __name__ == "__main__":
-    app()

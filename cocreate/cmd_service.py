@@ -108,7 +108,7 @@ def worker(concurrency: Annotated[int, typer.Option(help="worker threads in this
             last = time.monotonic()
         stop.wait(1.0)
     w.stop()
-    b.emit_before("process_stop")
+    b.close()
 
 
 def status(as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False) -> None:

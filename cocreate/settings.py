@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "COCREATE_REDIS_URL"),
                                   description="Redis for the task queue; unset = embedded mode (tasks in-process)")
     queue_namespace: str = Field("cocreate", description="Redis key prefix of the task queue")
+    heartbeat_timeout_ms: int = Field(60_000, description="a worker silent this long is dead: its unacknowledged "
+                                                          "messages go back to the queue")
+    queue_maintenance_chance: int = Field(1000, description="queue commands per million that also look for dead "
+                                                            "workers (Dramatiq's maintenance_chance)")
     max_text_chars: int = Field(10_000, description="longest post text accepted")
     max_batch: int = Field(1000, description="most posts in one POST /v1/posts")
     analysis_batch: int = Field(64, description="posts per analysis task")

@@ -8,8 +8,6 @@ next worker once its heartbeat is older than ``heartbeat_timeout``. In embedded 
 """
 from __future__ import annotations
 
-import os
-
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AgeLimit, Callbacks, CurrentMessage, Pipelines, Retries, ShutdownNotifications, TimeLimit
@@ -34,9 +32,9 @@ def setup_broker(settings: Settings | None = None) -> dramatiq.Broker:
     if settings.redis_url:
         from dramatiq.brokers.redis import RedisBroker
 
-        heartbeat = int(os.environ.get("COCREATE_HEARTBEAT_TIMEOUT_MS", "60000"))
         _broker = RedisBroker(url=settings.redis_url, namespace=settings.queue_namespace,
-                              middleware=middleware(settings), heartbeat_timeout=heartbeat,
+                              middleware=middleware(settings), heartbeat_timeout=settings.heartbeat_timeout_ms,
+                              maintenance_chance=settings.queue_maintenance_chance,
                               dead_message_ttl=7 * 24 * 3600 * 1000)
     else:
         _broker = StubBroker(middleware=middleware(settings))

@@ -1,0 +1,4 @@
+"""``python -m cocreate`` = the ``cocreate`` command."""
+from cocreate.cli import app
+
+app()
