@@ -4,8 +4,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi import Path as PathParam
 from sqlalchemy.orm import Session
 
 from api.db.models import ApiKey
@@ -83,3 +85,7 @@ def role(*roles: str):
         return key
 
     return dep
+
+
+MAX_ID = 2**53 - 1  # ids above this cannot exist (and overflow SQLite's INTEGER)
+IdPath = Annotated[int, PathParam(ge=1, le=MAX_ID, description="the resource's id")]

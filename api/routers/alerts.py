@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.db.models import ApiKey
-from api.deps import get_session, role
+from api.deps import IdPath, get_session, role
 from api.problems import Problem
 from api.services import alerts as svc
 from api.services.webhooks import flush_outbox
@@ -29,7 +29,7 @@ def list_alerts(key: ApiKey = Depends(role("moderator", "pm")), session: Session
 
 
 @router.patch("/{alert_id}", summary="Acknowledge or resolve an alert, or add a note")
-def patch_alert(alert_id: int, body: AlertPatch, key: ApiKey = Depends(role("moderator")),
+def patch_alert(alert_id: IdPath, body: AlertPatch, key: ApiKey = Depends(role("moderator")),
                 session: Session = Depends(get_session)):
     a = svc.get_alert(session, key.tenant_id, alert_id)
     if a is None:

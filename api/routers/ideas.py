@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.db.models import ApiKey
-from api.deps import get_session, role
+from api.deps import IdPath, get_session, role
 from api.problems import Problem
 from api.services import ideas as svc
 
@@ -23,7 +23,7 @@ class VoteIn(BaseModel):
 class IdeaPatch(BaseModel):
     title: str | None = Field(None, min_length=1, max_length=200)
     status: Status | None = None
-    merge_into: int | None = Field(None, description="fold this idea into another (keeps posts and voters)")
+    merge_into: int | None = Field(None, ge=1, le=2**53 - 1, description="fold this idea into another (keeps posts and voters)")
     note: str | None = Field(None, max_length=2000)
     by: str = Field("pm", max_length=100, description="who makes the change (shown in the history)")
 
@@ -48,13 +48,13 @@ def list_ideas(key: ApiKey = Depends(role("pm", "moderator", "ingest")), session
 
 
 @router.get("/{idea_id}", summary="One idea with history, responses and supporters")
-def get_idea(idea_id: int, key: ApiKey = Depends(role("pm", "moderator", "ingest")),
+def get_idea(idea_id: IdPath, key: ApiKey = Depends(role("pm", "moderator", "ingest")),
              session: Session = Depends(get_session)):
     return svc.idea_json(session, _idea(session, key, idea_id), detail=True)
 
 
 @router.post("/{idea_id}/votes", summary="A community user votes for an idea (once)")
-def vote(idea_id: int, body: VoteIn, key: ApiKey = Depends(role("ingest", "pm")),
+def vote(idea_id: IdPath, body: VoteIn, key: ApiKey = Depends(role("ingest", "pm")),
          session: Session = Depends(get_session)):
     idea = _idea(session, key, idea_id)
     if idea.merged_into:
@@ -65,7 +65,7 @@ def vote(idea_id: int, body: VoteIn, key: ApiKey = Depends(role("ingest", "pm"))
 
 
 @router.patch("/{idea_id}", summary="Rename, change status, or merge into another idea")
-def patch_idea(idea_id: int, body: IdeaPatch, key: ApiKey = Depends(role("pm")),
+def patch_idea(idea_id: IdPath, body: IdeaPatch, key: ApiKey = Depends(role("pm")),
                session: Session = Depends(get_session)):
     from api.services.webhooks import flush_outbox
 
@@ -86,7 +86,7 @@ def patch_idea(idea_id: int, body: IdeaPatch, key: ApiKey = Depends(role("pm")),
 
 
 @router.post("/{idea_id}/responses", status_code=201, summary="A staff response; notifies every supporter")
-def respond(idea_id: int, body: ResponseIn, key: ApiKey = Depends(role("pm", "moderator")),
+def respond(idea_id: IdPath, body: ResponseIn, key: ApiKey = Depends(role("pm", "moderator")),
             session: Session = Depends(get_session)):
     idea = _idea(session, key, idea_id)
     svc.respond(session, idea, body.staff, body.text)

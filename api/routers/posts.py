@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.db.models import ApiKey, Tenant
-from api.deps import get_session, role
+from api.deps import MAX_ID, IdPath, get_session, role
 from api.problems import Problem
 from api.services import posts as svc
 from api.worker import metrics
@@ -59,7 +59,7 @@ def ingest(body: PostsIn, request: Request, key: ApiKey = Depends(role("ingest")
 
 
 @router.get("/{post_id}", summary="One post with its analysis (or status pending)")
-def get_post(post_id: int, key: ApiKey = Depends(role("ingest", "pm", "moderator")),
+def get_post(post_id: IdPath, key: ApiKey = Depends(role("ingest", "pm", "moderator")),
              session: Session = Depends(get_session)):
     p = svc.get_post(session, key.tenant_id, post_id)
     if p is None:
@@ -71,7 +71,7 @@ def get_post(post_id: int, key: ApiKey = Depends(role("ingest", "pm", "moderator
 def list_posts(key: ApiKey = Depends(role("ingest", "pm", "moderator")), session: Session = Depends(get_session),
                sentiment: Literal["negative", "neutral", "positive"] | None = None,
                intent: Literal["feature_request", "bug_report", "complaint", "praise", "question", "other"] | None = None,
-               signal: str | None = Query(None, max_length=40), idea: int | None = None,
+               signal: str | None = Query(None, max_length=40), idea: int | None = Query(None, ge=1, le=MAX_ID),
                status: Literal["pending", "analyzed", "failed"] | None = None,
                since: dt.datetime | None = None, until: dt.datetime | None = None,
                cursor: str | None = Query(None, max_length=200), limit: int = Query(50, ge=1, le=500)):

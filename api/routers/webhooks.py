@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db.models import ApiKey, WebhookDelivery, WebhookSubscription
-from api.deps import get_session, role
+from api.deps import IdPath, get_session, role
 from api.problems import Problem
 from api.services import webhooks as svc
 
@@ -50,7 +50,7 @@ def list_subs(key: ApiKey = Depends(role("admin")), session: Session = Depends(g
 
 
 @router.get("/{sub_id}", summary="One subscription and its latest deliveries")
-def get_sub(sub_id: int, key: ApiKey = Depends(role("admin")), session: Session = Depends(get_session)):
+def get_sub(sub_id: IdPath, key: ApiKey = Depends(role("admin")), session: Session = Depends(get_session)):
     s = _sub(session, key, sub_id)
     ds = session.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id == s.id)
                          .order_by(WebhookDelivery.id.desc()).limit(100))
@@ -61,6 +61,6 @@ def get_sub(sub_id: int, key: ApiKey = Depends(role("admin")), session: Session 
 
 
 @router.delete("/{sub_id}", status_code=204, summary="Remove a subscription")
-def delete_sub(sub_id: int, key: ApiKey = Depends(role("admin")), session: Session = Depends(get_session)):
+def delete_sub(sub_id: IdPath, key: ApiKey = Depends(role("admin")), session: Session = Depends(get_session)):
     session.delete(_sub(session, key, sub_id))
     session.commit()
