@@ -9,6 +9,7 @@ COPY model ./model
 COPY api ./api
 COPY training ./training
 COPY data ./data
+COPY alembic.ini ./
 # torch is pinned (==2.13.0) in pyproject.toml; point PIP_EXTRA_INDEX_URL at PyTorch's CPU wheel
 # index when building (docker build --build-arg PIP_EXTRA_INDEX_URL=...) to keep CUDA out of the image.
 ARG PIP_EXTRA_INDEX_URL=""
@@ -17,4 +18,6 @@ RUN pip install -e . \
 COPY bench ./bench
 COPY tests ./tests
 COPY Makefile ./
-CMD ["cocreate", "analyze", "data/demo/posts.jsonl", "-o", "/tmp/demo_analysis.jsonl", "--id-column", "external_id"]
+EXPOSE 8000
+# as `make run`: the API with the demo community; docker-compose.yml runs api + workers + PostgreSQL + Redis
+CMD ["cocreate", "serve", "--demo", "--host", "0.0.0.0", "--port", "8000"]

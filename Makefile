@@ -18,10 +18,11 @@ install: $(STAMP)
 prepare: install
 	$(BIN)/cocreate prepare
 
-## the main job: until the service lands, analyse the demo community's posts
+## the main job: the service on SQLite with the demo community (keys printed; docs at /docs)
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: prepare
-	$(BIN)/cocreate analyze data/demo/posts.jsonl -o out/demo_analysis.jsonl --id-column external_id
-	@echo "demo analysis in out/demo_analysis.jsonl"
+	$(BIN)/cocreate serve --demo --host $(HOST) --port $(PORT)
 
 ## the test suite (fast tests; `make test-all` adds the slow ones)
 test: prepare

@@ -17,7 +17,8 @@ from api.worker import metrics
 from cocreate.settings import Settings
 
 
-def create_app(settings: Settings | None = None, start_worker: bool = True) -> FastAPI:
+def create_app(settings: Settings | None = None, start_worker: bool = True, on_ready=None) -> FastAPI:
+    """The app; ``on_ready()`` (optional) runs once the database and the queue are ready (demo seeding)."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -32,6 +33,8 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
         if start_worker and broker.embedded():
             broker.start_embedded_worker()
         recover_pending(settings.model_copy(update={"recover_after_s": 0.0}))
+        if on_ready is not None:
+            on_ready()
         yield
         if start_worker:
             broker.stop_embedded_worker()

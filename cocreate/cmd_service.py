@@ -68,12 +68,15 @@ def serve(host: Annotated[str, typer.Option(help="interface")] = "127.0.0.1",
     from api.app import create_app
 
     s = _settings()
-    app = create_app(s, start_worker=embedded_worker)
+    on_ready = None
     if demo:
         from api.demo import seed_demo
 
-        app.router.on_startup.append(lambda: seed_demo(s, host, port))
-    uvicorn.run(app, host=host, port=port, log_level="info")
+        def on_ready():
+            seed_demo(s, host, port)
+
+    uvicorn.run(create_app(s, start_worker=embedded_worker, on_ready=on_ready), host=host, port=port,
+                log_level="info")
 
 
 def worker(concurrency: Annotated[int, typer.Option(help="worker threads in this process")] = 1,

@@ -23,7 +23,8 @@ _JUNK = re.compile(r"^(?:[a-z]{1,2}|[\d\W_]+|.*(.)\1{3,}.*)$", re.IGNORECASE)  #
 # words of asking and forum chatter: frequent in every idea, never what an idea is about
 REQUEST_WORDS = frozenset("""希望 建议 能否 能不能 可不可以 可以 增加 支持 求求 求个 加个 出个 一个 一下 什么 时候 什么时候
 还是 现在 感觉 就是 真的 没有 不能 不会 问题 用户 大家 官方 功能 这个 那个 有没有 怎么 为什么 已经 一直 谢谢
-麻烦 拜托 赶紧 尽快 以后 后续 版本 希望能 能够 觉得 比如 其实 特别 非常 东西""".split())
+麻烦 拜托 赶紧 尽快 以后 后续 版本 希望能 能够 觉得 比如 其实 特别 非常 东西
+知道 需要 有些 有点 一些 这样 那样 还有 然后 因为 所以 但是 如果 每次 每天 至少 可能 应该 估计 好像""".split())
 
 
 def is_label_word(word: str) -> bool:

@@ -161,7 +161,8 @@ def list_ideas(session: Session, tenant_id: int, status: str | None = None, sort
     q = select(Idea).where(Idea.tenant_id == tenant_id, Idea.merged_into.is_(None))
     if status:
         q = q.where(Idea.status == status)
-    items = [idea_json(session, i) for i in session.scalars(q)]
+    # an idea whose posts all moved elsewhere at a re-clustering, and that nobody voted for, is not shown
+    items = [d for d in (idea_json(session, i) for i in session.scalars(q)) if d["posts"] or d["votes"]]
     keys = {"supporters": lambda d: (-d["supporters"], -d["posts"], d["id"]),
             "newest": lambda d: (d["created_at"],), "posts": lambda d: (-d["posts"], d["id"]),
             "most_negative": lambda d: (d["sentiment_mean"] if d["sentiment_mean"] is not None else 0, d["id"])}
