@@ -126,8 +126,13 @@ class Encoder:
         return [len(c) + 2 for c in ids]
 
     def _batches(self, lengths: np.ndarray, batch_size: int, max_tokens: int):
-        """Batches of window indices of one exact length (no padding, so no attention mask and the
-        fast attention kernels), longest first, under a token budget."""
+        """Batches of window indices, longest first, under a token budget.
+
+        Windows of one exact length go together (no padding, so no attention mask and the fast
+        attention kernels). A group smaller than ``min_group`` is topped up with the next shorter
+        windows (at most 15% padding): many tiny batches cost more than a little padding, which is
+        what small inputs (a 64-post analysis task) would otherwise get."""
+        min_group = 8
         order = np.argsort(-lengths, kind="stable")
         i = 0
         while i < len(order):
@@ -136,6 +141,9 @@ class Encoder:
             j = i
             while j < len(order) and j - i < cap and lengths[order[j]] == length:
                 j += 1
+            if j - i < min_group:
+                while j < len(order) and j - i < cap and lengths[order[j]] >= 0.85 * length:
+                    j += 1
             yield order[i:j]
             i = j
 

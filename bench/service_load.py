@@ -1,0 +1,152 @@
+"""Service load test on loopback: 20 concurrent clients posting single posts, then batch ingest end to end.
+
+    .venv/bin/python bench/service_load.py [--duration 600] [--clients 20] [--batch-posts 1000]
+
+Starts `cocreate serve` (SQLite, in-process worker, the real analyzer) on a free port. Part 1: `clients`
+concurrent clients each send one post per request for `duration` seconds (bounded: each client waits
+for its answer before the next request); latency percentiles and errors. Part 2: `batch-posts` posts
+in batches of 100; time from the first request until every post is analysed and the ideas are
+re-clustered, against the analyzer's own posts/s. Writes bench/reports/service.md.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import load_reviews, md_table, write_report  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(env, port) -> subprocess.Popen:
+    p = subprocess.Popen([sys.executable, "-m", "cocreate", "serve", "--port", str(port)], env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return p
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+async def single_posts(base, key, texts, clients, duration) -> dict:
+    lat, errors, n = [], 0, 0
+    stop = time.perf_counter() + duration
+
+    async def client(c):
+        nonlocal errors, n
+        async with httpx.AsyncClient(base_url=base, timeout=30,
+                                     headers={"Authorization": f"Bearer {key}"}) as http:
+            i = 0
+            while time.perf_counter() < stop:
+                t = time.perf_counter()
+                try:
+                    r = await http.post("/v1/posts", json={"posts": [
+                        {"external_id": f"s{c}-{i}", "user_id": f"u{i % 97}", "text": texts[(c * 7919 + i) % len(texts)]}]})
+                    if r.status_code != 200:
+                        errors += 1
+                except httpx.HTTPError:
+                    errors += 1
+                lat.append(time.perf_counter() - t)
+                n += 1
+                i += 1
+
+    await asyncio.gather(*(client(c) for c in range(clients)))
+    ms = np.array(lat) * 1000
+    return {"clients": clients, "seconds": duration, "requests": n, "errors": errors, "req/s": n / duration,
+            "p50 ms": float(np.percentile(ms, 50)), "p95 ms": float(np.percentile(ms, 95)),
+            "p99 ms": float(np.percentile(ms, 99)), "max ms": float(ms.max())}
+
+
+def wait_analysed(url: str, timeout: float = 1800) -> float:
+    from sqlalchemy import func, select
+
+    from api.db.models import Post
+    from api.db.session import session_scope
+
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        with session_scope(url) as s:
+            if not s.scalar(select(func.count()).select_from(Post).where(Post.status == "pending")):
+                return time.perf_counter()
+        time.sleep(0.2)
+    raise TimeoutError
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=float, default=600)
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--batch-posts", type=int, default=1000)
+    args = ap.parse_args()
+    texts = load_reviews().review.sample(20000, random_state=5).str.slice(0, 300).tolist()
+    from api.db.session import migrate, session_scope
+    from api.services.auth import create_key, create_tenant
+    from cocreate.loaders import load_analyzer
+
+    an = load_analyzer()
+    an.analyze(texts[:32])
+    t = time.perf_counter()
+    an.analyze(texts[:500])
+    alone = 500 / (time.perf_counter() - t)
+    del an
+    print(f"analyzer alone: {alone:.1f} posts/s", flush=True)
+    tmp = tempfile.mkdtemp(prefix="cocreate-load-")
+    url = f"sqlite:///{tmp}/load.db"
+    migrate(url)
+    with session_scope(url) as s:
+        key = create_key(s, create_tenant(s, "load"), "ingest")
+    env = {**os.environ, "COCREATE_DATABASE_URL": url, "COCREATE_RATE_LIMIT_PER_MIN": "10000000"}
+    env.pop("REDIS_URL", None)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start(env, port)
+    try:
+        single = asyncio.run(single_posts(base, key, texts, args.clients, args.duration))
+        print(single, flush=True)
+        wait_analysed(url)
+        n = args.batch_posts
+        t0 = time.perf_counter()
+        with httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {key}"}) as http:
+            for b in range(0, n, 100):
+                r = http.post("/v1/posts", json={"posts": [{"external_id": f"b{i}", "user_id": f"u{i % 200}",
+                                                             "text": texts[10000 + i]} for i in range(b, b + 100)]})
+                assert r.status_code == 200, r.text
+        t_ingested = time.perf_counter() - t0
+        t_end = wait_analysed(url) - t0
+        e2e = n / t_end
+        batch = {"posts": n, "ingest s": t_ingested, "analysed s": t_end, "end-to-end posts/s": e2e,
+                 "analyzer alone posts/s": alone, "share": f"{e2e / alone:.0%}"}
+        print(batch, flush=True)
+    finally:
+        server.terminate()
+        server.wait(30)
+    body = (f"`cocreate serve` on loopback, SQLite (WAL), in-process worker with the real analyzer (precision "
+            f"auto), this 2-core machine; clients in a second process.\n\n## Single-post requests\n\n"
+            f"{args.clients} concurrent clients, each sending one post per request and waiting for the answer, for "
+            f"{args.duration:.0f} s, while the same process analyses what they send.\n\n" + md_table([single]) +
+            "\n\nTarget: p99 ≤ 150 ms, 0 errors.\n\n## Batch ingest end to end\n\nAPI → database → analysis → "
+            "ideas (re-clustering triggered by the worker), batches of 100.\n\n" + md_table([batch]) +
+            "\n\nTarget: ≥ 80% of the analyzer's own posts/s.\n")
+    write_report("service.md", "Service load test", f"python bench/service_load.py --duration {args.duration:.0f}",
+                 body)
+
+
+if __name__ == "__main__":
+    main()
