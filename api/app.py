@@ -31,6 +31,9 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
         from api.worker.tasks import recover_pending
 
         if start_worker and broker.embedded():
+            from api.worker.analyzers import get_analyzer
+
+            get_analyzer(settings)  # the analyzer is loaded once, here, not by the first request
             broker.start_embedded_worker()
         recover_pending(settings.model_copy(update={"recover_after_s": 0.0}))
         if on_ready is not None:

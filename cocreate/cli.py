@@ -133,9 +133,11 @@ def analyze(input: Path, output: Annotated[Path, typer.Option("-o", "--output")]
 def _register() -> None:
     """Commands that live in their own modules (imported late: they import this module's helpers)."""
     from cocreate.cmd_cluster import cluster
+    from cocreate.cmd_crisis import crisis
     from cocreate.cmd_service import register
 
     app.command(name="cluster")(cluster)
+    app.command(name="crisis")(crisis)
     register(app)
 
 

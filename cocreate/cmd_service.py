@@ -93,6 +93,10 @@ def worker(concurrency: Annotated[int, typer.Option(help="worker threads in this
     migrate(s.db_url)
     b = broker.setup_broker(s)
     from api.worker import tasks
+    from api.worker.analyzers import get_analyzer
+
+    if "analysis" in queues.split(","):
+        get_analyzer(s)  # load once, before the first message (not inside the first task)
 
     b.emit_after("process_boot")
     w = dramatiq.Worker(b, queues=set(queues.split(",")), worker_threads=concurrency, worker_timeout=500)
