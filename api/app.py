@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api import problems
 from api.deps import RateLimiter, get_session
-from api.routers import alerts, ideas, posts, webhooks
+from api.routers import alerts, ideas, posts, users, webhooks
 from api.worker import metrics
 from cocreate.settings import Settings
 
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_min, settings.redis_url)
     problems.install(app)
-    for r in (posts.router, ideas.router, alerts.router, webhooks.router):
+    for r in (posts.router, ideas.router, alerts.router, webhooks.router, users.router):
         app.include_router(r)
 
     @app.middleware("http")

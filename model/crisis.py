@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 BUCKET = dt.timedelta(minutes=10)
 WINDOW_BUCKETS = 3  # the burst test looks at the last 30 minutes
 HEAVY = ("deception", "safety_privacy")
+HEAVY_TOPIC = -2  # the stream-wide series of deception and safety posts
 
 
 @dataclass
@@ -49,7 +50,7 @@ class PostEvent:
 class CrisisConfig:
     p_crisis: float = 1e-6
     p_notice: float = 1e-3
-    min_posts: int = 6
+    min_posts: int = 7
     min_users: int = 4
     prior_rate: float = 0.05  # concern per bucket expected of a topic never seen before
     level_halflife_h: float = 24.0 * 3
@@ -212,11 +213,25 @@ class CrisisDetector:
 
     # ------------------------------------------------------------------ stream
     def observe(self, e: PostEvent) -> list[AlertUpdate]:
+        """Feed one post; returns the alerts it opened, updated or closed.
+
+        Besides its topic, a post with deception or safety signals also counts in one stream-wide
+        "heavy" series (topic ``HEAVY_TOPIC``): such posts are rare in the background, so a
+        scandal whose posts scatter over several topics is still caught early.
+        """
+        out = self._observe(e)
+        if any(s in e.signals for s in HEAVY) and e.topic != HEAVY_TOPIC:
+            out += self._observe(PostEvent(e.post_id, e.created_at, HEAVY_TOPIC, e.sentiment_label,
+                                           e.sentiment_score, e.signals, e.user, e.keywords), learn=False)
+        return out
+
+    def _observe(self, e: PostEvent, learn: bool = True) -> list[AlertUpdate]:
         cfg = self.config
         self.now = e.created_at if self.now is None else max(self.now, e.created_at)
         self._tz = e.created_at.tzinfo or dt.UTC
-        self._learn_rhythm(e.created_at)
-        out = self.close_idle(e.created_at)
+        if learn:
+            self._learn_rhythm(e.created_at)
+        out = self.close_idle(e.created_at) if learn else []
         st = self.topics.setdefault(e.topic, _Topic(cfg.prior_rate))
         b = self._bucket(e.created_at)
         self._roll(st, b)
@@ -233,19 +248,32 @@ class CrisisDetector:
             a = self.alerts[st.open_alert]
             if a.kind == "grumble" and w > 0:
                 # a notice that keeps growing becomes a crisis: the notice is superseded by a new alert
+                n_before = len(self.alerts)
                 crisis = self._test(e, st, crisis_only=True)
                 if crisis is not None:
                     a.closed = True
-                    out += [AlertUpdate("closed", a), AlertUpdate("opened", crisis)]
+                    out += [AlertUpdate("closed", a),
+                            AlertUpdate("opened" if len(self.alerts) > n_before else "updated", crisis)]
                     return out
-            if (w > 0 and a.kind != "praise_spike") or (positive and a.kind == "praise_spike"):
+            # the alert takes the post only while the burst lasts (the last 30 minutes still surprising):
+            # afterwards the topic's ordinary posts are not part of it, and the cool-down runs
+            if ((w > 0 and a.kind != "praise_spike") or (positive and a.kind == "praise_spike")) \
+                    and self._still_bursting(e, st, a):
                 self._extend(a, e, w)
                 out.append(AlertUpdate("updated", a))
             return out
+        n_before = len(self.alerts)
         alert = self._test(e, st)
         if alert is not None:
-            out.append(AlertUpdate("opened", alert))
+            out.append(AlertUpdate("opened" if len(self.alerts) > n_before else "updated", alert))
         return out
+
+    def _still_bursting(self, e: PostEvent, st: _Topic, a: Alert) -> bool:
+        posts, conc, pos = self._window(st)
+        lam = self.expected(e.topic, e.created_at)
+        if a.kind == "praise_spike":
+            return poisson_sf(pos, max(1.0, lam * 4)) < self.config.p_notice
+        return poisson_sf(conc, lam) < self.config.p_notice
 
     def _window(self, st: _Topic):
         posts = [p for bk in st.buckets for p in bk[3]]
@@ -274,7 +302,25 @@ class CrisisDetector:
                 return self._open("praise_spike", e, st, praise, p, lam_pos)
         return None
 
+    def _related_crisis(self, posts: list) -> Alert | None:
+        """An open crisis that already holds a third of these posts: the same burst seen from another series."""
+        ids = {x[0] for x in posts}
+        for a in self.alerts.values():
+            if a.kind == "crisis" and not a.closed and len(ids & set(a.post_ids)) * 3 >= len(ids):
+                return a
+        return None
+
     def _open(self, kind: str, e: PostEvent, st: _Topic, posts: list, p: float, lam: float) -> Alert:
+        if kind == "crisis":
+            same = self._related_crisis(posts)
+            if same is not None:  # one crisis, one alert: extend it instead of opening a twin
+                for x in posts:
+                    if x[0] not in same.post_ids:
+                        same.post_ids.append(x[0])
+                        same.count += 1
+                        self._mix_add(same.signal_mix, x[3], x[2])
+                st.open_alert = same.alert_id
+                return same
         self._seq += 1
         mix = {"deception": 0, "safety_privacy": 0, "mistake": 0, "churn": 0, "other_negative": 0}
         for x in posts:

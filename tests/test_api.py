@@ -211,3 +211,79 @@ def test_health_metrics_and_docs(service):
 
     with session_scope(url) as s:
         assert s.scalar(select(func.count()).select_from(Post)) == 0
+
+
+def test_crisis_alert_flow_with_webhooks(service, monkeypatch):
+    """A burst of deception posts opens a crisis alert (alert.opened); a moderator acknowledges and
+    resolves it (alert.resolved); the response clock runs from the post that opened it."""
+    client, keys, url = service
+    import httpx
+
+    sent = []
+    real = httpx.Client
+    monkeypatch.setattr(httpx, "Client", lambda **kw: real(transport=httpx.MockTransport(
+        lambda r: sent.append(r) or httpx.Response(204)), **kw))
+    client.post("/v1/webhooks", json={"url": "https://example.test/a", "events": ["alert.opened", "alert.resolved"]},
+                headers=auth(keys["acme"]["admin"]))
+    import datetime as dt
+
+    t0 = dt.datetime(2026, 10, 16, 20, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    calm = [{"external_id": f"bg{i}", "user_id": f"b{i % 7}", "text": "物流挺快，包装完好",
+             "created_at": (t0 - dt.timedelta(hours=30) + dt.timedelta(minutes=40 * i)).isoformat()} for i in range(40)]
+    scandal = [{"external_id": f"s{i}", "user_id": f"v{i}", "text": f"买到假货，客服还说是正品，骗子！第{i}位受害者",
+                "created_at": (t0 + dt.timedelta(minutes=2 * i)).isoformat()} for i in range(15)]
+    h = auth(keys["acme"]["ingest"])
+    assert client.post("/v1/posts", json={"posts": calm}, headers=h).status_code == 200
+    wait_analysed()
+    assert client.post("/v1/posts", json={"posts": scandal}, headers=h).status_code == 200
+    wait_analysed()
+    wait_analysed()
+    alerts = client.get("/v1/alerts", headers=auth(keys["acme"]["moderator"])).json()["items"]
+    crises = [a for a in alerts if a["kind"] == "crisis"]
+    assert len(crises) == 1, alerts
+    a = crises[0]
+    assert a["severity"] >= 5 and a["detail"]["signal_mix"]["deception"] >= 5
+    assert a["respond_by"] > a["opened_at"] and a["detail"]["playbook"][0]["step"] == "respond"
+    assert client.get("/v1/alerts", headers=auth(keys["other"]["moderator"])).json()["items"] == []
+    r = client.patch(f"/v1/alerts/{a['id']}", json={"status": "acknowledged", "note": "已在原帖回应"},
+                     headers=auth(keys["acme"]["moderator"]))
+    assert r.json()["status"] == "acknowledged" and r.json()["notes"][0]["text"] == "已在原帖回应"
+    r = client.patch(f"/v1/alerts/{a['id']}", json={"status": "resolved"}, headers=auth(keys["acme"]["moderator"]))
+    assert r.json()["resolved_at"]
+    wait_analysed()
+    events = [__import__("json").loads(x.content)["event"] for x in sent]
+    assert events.count("alert.opened") == 1 and events.count("alert.resolved") == 1
+    assert client.patch(f"/v1/alerts/{a['id']}", json={"status": "resolved"},
+                        headers=auth(keys["acme"]["pm"])).status_code == 403
+
+
+def test_users_ledger_and_response_clock(service):
+    client, keys, url = service
+    import datetime as dt
+
+    t0 = dt.datetime(2026, 10, 1, 10, tzinfo=dt.UTC)
+    posts = [{"external_id": "f1", "user_id": "fan", "text": "第三台了，又回购了，还推荐给同事买了",
+              "created_at": t0.isoformat()},
+             {"external_id": "f2", "user_id": "fan", "text": "非常满意，已经分享给朋友",
+              "created_at": (t0 + dt.timedelta(days=1)).isoformat()},
+             {"external_id": "f3", "user_id": "fan", "text": "客服骗人，说好的赔偿不给，再也不买了，太失望了",
+              "created_at": (t0 + dt.timedelta(days=2)).isoformat()},
+             {"external_id": "q1", "user_id": "calm", "text": "请问怎么设置夜间模式？",
+              "created_at": (t0 + dt.timedelta(days=2)).isoformat()}]
+    client.post("/v1/posts", json={"posts": posts}, headers=auth(keys["acme"]["ingest"]))
+    wait_analysed()
+    h = auth(keys["acme"]["pm"])
+    fan = client.get("/v1/users/fan", headers=h).json()
+    assert fan["posts"] and fan["four_highs"]["repurchase"] >= 1 and fan["super_score"] > 0
+    assert len(fan["history"]) == 3
+    top = client.get("/v1/users?sort=super", headers=h).json()["items"]
+    assert top[0]["id"] == "fan"
+    assert client.get("/v1/users/nobody", headers=h).status_code == 404
+    clock = client.get("/v1/response-clock", headers=h).json()
+    assert clock["posts"]["posts"] == 4 and clock["posts"]["answered"] == 0 and clock["posts"]["target_min"] == 15
+    pid = client.get("/v1/posts?limit=50", headers=h).json()["items"][0]["id"]
+    r = client.post(f"/v1/posts/{pid}/responses", json={"staff": "客服小米", "text": "您好，已为您处理"},
+                    headers=auth(keys["acme"]["moderator"]))
+    assert r.status_code == 201
+    clock = client.get("/v1/response-clock", headers=h).json()
+    assert clock["posts"]["answered"] == 1 and clock["posts"]["unanswered"] == 3

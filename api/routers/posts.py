@@ -67,6 +67,25 @@ def get_post(post_id: IdPath, key: ApiKey = Depends(role("ingest", "pm", "modera
     return svc.post_json(p)
 
 
+class ResponseIn(BaseModel):
+    staff: str = Field(min_length=1, max_length=100)
+    text: str = Field(min_length=1, max_length=5000)
+
+
+@router.post("/{post_id}/responses", status_code=201, summary="A staff reply to a post (starts nothing, stops the clock)")
+def respond(post_id: IdPath, body: ResponseIn, key: ApiKey = Depends(role("pm", "moderator")),
+            session: Session = Depends(get_session)):
+    from api.db.models import StaffResponse
+
+    p = svc.get_post(session, key.tenant_id, post_id)
+    if p is None:
+        raise Problem(404, "Not Found", f"no post {post_id} in your tenant")
+    r = StaffResponse(tenant_id=key.tenant_id, post_id=p.id, staff=body.staff, text=body.text)
+    session.add(r)
+    session.commit()
+    return {"post_id": p.id, "staff": r.staff, "text": r.text, "created_at": r.created_at.isoformat()}
+
+
 @router.get("", summary="List posts, newest first, with filters and cursor pagination")
 def list_posts(key: ApiKey = Depends(role("ingest", "pm", "moderator")), session: Session = Depends(get_session),
                sentiment: Literal["negative", "neutral", "positive"] | None = None,

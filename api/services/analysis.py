@@ -48,13 +48,14 @@ def analyse_pending(session: Session, post_ids: list[int], analyzer, worker: str
     session.flush()
     fresh = [p for p in posts if p.id in written]
     if fresh:
-        from api.services import alerts, ideas, webhooks
+        from api.services import alerts, ideas, users, webhooks
 
         by_post = {p.id: a for p, a in zip(posts, results)}
         for tenant_id in sorted({p.tenant_id for p in fresh}):
             mine = [p for p in fresh if p.tenant_id == tenant_id]
             ideas.after_analysis(session, tenant_id, mine, [by_post[p.id] for p in mine])
             alerts.after_analysis(session, tenant_id, mine, [by_post[p.id] for p in mine])
+            users.after_analysis(session, tenant_id, mine, [by_post[p.id] for p in mine])
             for p in mine:
                 session.refresh(p)
                 webhooks.emit(session, tenant_id, "post.analyzed", {"post_id": p.id, "external_id": p.external_id,
