@@ -81,6 +81,10 @@ def test_ideas_form_and_pm_actions(service):
     wait_analysed()  # re-clustering is queued by the analysis task
     ideas = client.get("/v1/ideas", headers=auth(keys["acme"]["pm"])).json()["items"]
     assert len(ideas) >= 2 and all(i["title"] for i in ideas)
+    for sort in ("trending", "newest", "most_negative"):
+        other = client.get(f"/v1/ideas?sort={sort}", headers=auth(keys["acme"]["pm"])).json()["items"]
+        assert sorted(i["id"] for i in other) == sorted(i["id"] for i in ideas)
+    assert client.get("/v1/ideas?sort=random", headers=auth(keys["acme"]["pm"])).status_code == 422
     a, b = ideas[0]["id"], ideas[1]["id"]
     r = client.post(f"/v1/ideas/{a}/votes", json={"user_id": "fan1"}, headers=auth(keys["acme"]["ingest"]))
     assert r.json()["counted"] is True

@@ -43,7 +43,7 @@ def _idea(session: Session, key: ApiKey, idea_id: int):
 @router.get("", summary="Ideas ranked")
 def list_ideas(key: ApiKey = Depends(role("pm", "moderator", "ingest")), session: Session = Depends(get_session),
                status: Status | None = None,
-               sort: Literal["supporters", "posts", "newest", "most_negative"] = "supporters"):
+               sort: Literal["trending", "most_wanted", "newest", "most_negative"] = "most_wanted"):
     return {"items": svc.list_ideas(session, key.tenant_id, status=status, sort=sort)}
 
 

@@ -156,20 +156,63 @@ def idea_json(session: Session, idea: Idea, detail: bool = False) -> dict:
     return out
 
 
-def list_ideas(session: Session, tenant_id: int, status: str | None = None, sort: str = "supporters",
-               limit: int = 50) -> list[dict]:
+def idea_stats(session: Session, tenant_id: int, ideas: list[Idea]) -> list:
+    """The ranking inputs (model/ranking.py) of ``ideas``: support events from posts and votes, sentiments."""
+    from model.ranking import IdeaStats, Support
+
+    ids = [i.id for i in ideas]
+    support: dict[int, list] = {i: [] for i in ids}
+    sents: dict[int, list] = {i: [] for i in ids}
+    users = dict(session.execute(select(CommunityUser.id, CommunityUser.external_id)
+                                 .where(CommunityUser.tenant_id == tenant_id)).all())
+    for iid, uid, at, score in session.execute(
+            select(Post.idea_id, Post.user_id, Post.created_at, PostAnalysis.sentiment_score)
+            .join(PostAnalysis, PostAnalysis.post_id == Post.id).where(Post.idea_id.in_(ids))):
+        if uid is not None:
+            support[iid].append(Support(users.get(uid, str(uid)), _utc(at), "post"))
+        sents[iid].append(float(score))
+    for iid, uid, at in session.execute(select(Vote.idea_id, Vote.user_id, Vote.created_at).where(Vote.idea_id.in_(ids))):
+        support[iid].append(Support(users.get(uid, str(uid)), _utc(at), "vote"))
+    return [IdeaStats(i.id, _utc(i.created_at), i.status, list(i.tags or []), i.area, support[i.id], sents[i.id])
+            for i in ideas]
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+SORTS = ("trending", "most_wanted", "newest", "most_negative")
+
+
+def list_ideas(session: Session, tenant_id: int, status: str | None = None, sort: str = "most_wanted",
+               limit: int = 50, now: dt.datetime | None = None) -> list[dict]:
+    """Ideas ranked by one of model/ranking.py's sorts; "most_wanted" weighs super users more (capped)."""
+    from model.ranking import rank
+
+    from api.services.users import vote_weights
+
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     q = select(Idea).where(Idea.tenant_id == tenant_id, Idea.merged_into.is_(None))
     if status:
         q = q.where(Idea.status == status)
-    # an idea whose posts all moved elsewhere at a re-clustering, and that nobody voted for, is not shown
-    items = [d for d in (idea_json(session, i) for i in session.scalars(q)) if d["posts"] or d["votes"]]
-    keys = {"supporters": lambda d: (-d["supporters"], -d["posts"], d["id"]),
-            "newest": lambda d: (d["created_at"],), "posts": lambda d: (-d["posts"], d["id"]),
-            "most_negative": lambda d: (d["sentiment_mean"] if d["sentiment_mean"] is not None else 0, d["id"])}
-    if sort not in keys:
-        raise ValueError(f"sort must be one of {', '.join(keys)}")
-    items.sort(key=keys[sort], reverse=sort == "newest")
-    return items[:limit]
+    ideas = {i.id: i for i in session.scalars(q)}
+    stats = idea_stats(session, tenant_id, list(ideas.values()))
+    ext_weight = {}
+    if sort == "most_wanted":
+        by_ext = dict(session.execute(select(CommunityUser.id, CommunityUser.external_id)
+                                      .where(CommunityUser.tenant_id == tenant_id)).all())
+        ext_weight = {by_ext[k]: w for k, w in vote_weights(session, tenant_id).items() if k in by_ext}
+    if now is None:  # rank "now" as of the newest support, so a replayed or quiet community still trends
+        latest = [s.at for st in stats for s in st.support]
+        now = max(latest) if latest else dt.datetime.now(dt.UTC)
+    ranked = rank(stats, sort, now=now, weight=lambda u: ext_weight.get(u, 1.0))
+    out = []
+    for st in ranked:
+        d = idea_json(session, ideas[st.id])
+        if d["posts"] or d["votes"]:  # an idea whose posts all moved away and that nobody voted for is hidden
+            out.append(d)
+    return out[:limit]
 
 
 def get_idea(session: Session, tenant_id: int, idea_id: int) -> Idea | None:
