@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install prepare run test test-all bench train lint clean
+.PHONY: install prepare browser run test test-all bench train lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,11 +24,18 @@ PORT ?= 8000
 run: prepare
 	$(BIN)/cocreate serve --demo --host $(HOST) --port $(PORT)
 
+## Debian's Chromium (browser tests) and a CJK font (screenshots), when missing and apt is usable
+browser:
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi wenquanyi || \
+	  ( (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]) && \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null) \
+	    || echo "chromium not installed: browser tests will be skipped" )
+
 ## the test suite (fast tests; `make test-all` adds the slow ones)
-test: prepare
+test: prepare browser
 	$(BIN)/python -m pytest -q
 
-test-all: prepare
+test-all: prepare browser
 	$(BIN)/python -m pytest -q -m ''
 
 bench: prepare

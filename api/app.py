@@ -48,6 +48,24 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_min, settings.redis_url)
     problems.install(app)
+    from fastapi.responses import RedirectResponse
+    from starlette.middleware.sessions import SessionMiddleware
+
+    from api.web.pages import NeedLogin
+    from api.web.pages import router as web_router
+
+    app.add_middleware(SessionMiddleware, secret_key=settings.session_secret, same_site="lax",
+                       session_cookie="cocreate_session", max_age=12 * 3600)
+    app.include_router(web_router)
+
+    @app.exception_handler(NeedLogin)
+    async def _login(request: Request, exc: NeedLogin):
+        return RedirectResponse("/web/login", status_code=303)
+
+    @app.get("/", include_in_schema=False)
+    def _root():
+        return RedirectResponse("/web/board", status_code=303)
+
     for r in (posts.router, ideas.router, alerts.router, webhooks.router, users.router):
         app.include_router(r)
 

@@ -62,8 +62,6 @@ class RateLimiter:
 def current_key(request: Request, session: Session = Depends(get_session)) -> ApiKey:
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    if token is None and request.cookies.get("cocreate_key"):
-        token = request.cookies["cocreate_key"]
     try:
         key = authenticate(session, token)
     except AuthError as e:

@@ -34,7 +34,8 @@ def after_analysis(session: Session, tenant_id: int, posts: list, analyses: list
         created = p.created_at if p.created_at.tzinfo else p.created_at.replace(tzinfo=dt.UTC)
         ev = PostEvent(post_id=str(p.id), created_at=created, topic=p.idea_id if p.idea_id is not None else -1,
                        sentiment_label=a.sentiment["label"], sentiment_score=float(a.sentiment["score"]),
-                       signals=list(a.signals), user=str(p.user_id) if p.user_id else None)
+                       signals=list(a.signals), user=str(p.user_id) if p.user_id else None,
+                       keywords=list(a.keywords))
         updates += det.observe(ev)
     tenant.crisis_state = det.to_dict()
     for u in updates:
