@@ -139,6 +139,16 @@ def pg_ceiling(rows: int = 20000, batch: int = 64) -> dict:
         drop_pg_db(name)
 
 
+def _processes_note(runs: list[dict], alone: float) -> str:
+    one, two = runs[0]["posts/s"], runs[1]["posts/s"]
+    if two > one * 1.1:
+        return (f"Two single-threaded worker processes ({two:.1f} posts/s, {two / alone:.0%} of the analyzer alone) "
+                f"beat one two-threaded process ({one:.1f}): torch's intra-op threads gain little on batches of short "
+                "posts, so run one worker process per core (`cocreate worker` with COCREATE_THREADS=1).")
+    return (f"Two worker processes ({two:.1f} posts/s) add little over one ({one:.1f}): torch already uses both "
+            "cores in one process; scale by machines.")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--posts", type=int, default=1500)
@@ -167,8 +177,7 @@ def main() -> None:
             f"a backlog built at peak drains overnight).\n- PostgreSQL takes {ceiling['rows/s']:.0f} analysis rows/s "
             f"on one connection here, {ceiling['rows/s'] / peak:.0f}× the peak rate: the analyzer (CPU) "
             f"saturates first, the database and Redis are far from their limits.\n"
-            "- Two worker processes on the same 2 cores do not add throughput: torch already uses both cores in "
-            "one process; scaling is by machines, not processes per machine.\n")
+            f"- {_processes_note(runs, alone)}\n")
     write_report("scale.md", "Scale-out: workers, PostgreSQL ceiling, projection", "python bench/scale.py", body)
 
 

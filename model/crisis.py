@@ -419,6 +419,13 @@ class CrisisDetector:
         return (dt.datetime.fromisoformat(a.acknowledged_at) - dt.datetime.fromisoformat(a.opened_at)).total_seconds() / 60
 
     # ------------------------------------------------------------------ persistence
+    def prune(self, keep_closed: int = 50) -> None:
+        """Forget all but the newest ``keep_closed`` closed alerts (callers store alerts elsewhere), so the
+        state a service saves per batch stays small."""
+        closed = [k for k, a in self.alerts.items() if a.closed]
+        for k in closed[:-keep_closed] if keep_closed else closed:
+            del self.alerts[k]
+
     def to_dict(self) -> dict:
         return {"config": {k: (v.total_seconds() if isinstance(v, dt.timedelta) else v)
                            for k, v in asdict(self.config).items()},

@@ -44,7 +44,9 @@ class LedgerRules:
     user_score: float = 1.0
     cocreator_ideas: int = 1  # ideas raised or supported to be a 共创者
     volatility_window: int = 6  # recent sentiment scores kept
-    swing: float = 1.2  # praise → anger drop within the window that flags a user
+    swing: float = 1.2  # praise → anger drop within the window that flags a user …
+    churn_evidence: float = 0.5  # … who also talks of leaving (decayed churn withdrawals at least this)
+    level_floor: float = -5.0  # 粉丝 and 共创者 keep their level unless the balance falls below this
     vote_weight_per_score: float = 0.1
     vote_weight_cap: float = 2.0
 
@@ -132,9 +134,9 @@ class TrustAccount:
         r = self.rules
         if self.shipped:
             return 4
-        if self.ideas >= r.cocreator_ideas and self.balance() >= 0:
+        if self.ideas >= r.cocreator_ideas and self.balance() >= r.level_floor:
             return 3
-        if self.super_score >= r.fan_score and self.balance() > 0:
+        if self.super_score >= r.fan_score and self.balance() >= r.level_floor:
             return 2
         if self.super_score >= r.user_score or self.posts >= 3:
             return 1
@@ -160,10 +162,14 @@ class TrustAccount:
         peak_i = max(range(len(xs) - 1), key=lambda i: xs[i])
         drop = xs[peak_i] - min(xs[peak_i + 1:])
         sd = math.sqrt(sum((x - sum(xs) / len(xs)) ** 2 for x in xs) / len(xs))
-        heavy = self._decayed("deception", self.last_at or 0) + self._decayed("churn", self.last_at or 0)
+        now = self.last_at or 0
+        churn = self._decayed("churn", now) if "churn" in self.values else 0.0
+        heavy = (self._decayed("deception", now) if "deception" in self.values else 0.0) + churn
         risk = drop + sd + 0.5 * heavy
-        flag = drop >= self.rules.swing and xs[peak_i] > 0.3
-        reason = f"sentiment fell from {xs[peak_i]:+.2f} to {min(xs[peak_i + 1:]):+.2f}" if flag else ""
+        # a swing alone happens to many users in a scandal; the ones drifting away also talk of leaving
+        flag = drop >= self.rules.swing and xs[peak_i] > 0.3 and churn >= self.rules.churn_evidence
+        reason = (f"sentiment fell from {xs[peak_i]:+.2f} to {min(xs[peak_i + 1:]):+.2f} and talks of leaving"
+                  if flag else "")
         return flag, round(risk, 4), reason
 
     def vote_weight(self) -> float:

@@ -59,7 +59,12 @@ def test_four_highs_levels_and_round_trip():
     a.observe(T0, 0.8, ["purchase"])
     assert a.super_score == 1.0 and a.level == 1
     a.observe(T0, 0.8, ["repurchase", "share"])
-    assert a.super_score == 4.5 and a.level == 2  # 粉丝: four highs and a positive balance
+    assert a.super_score == 4.5 and a.level == 2  # 粉丝: four highs, balance above the floor
+    for _ in range(3):
+        a.observe(T0, 0.0, ["deception"])
+    assert a.level == 1  # a deceived fan drops back
+    a = TrustAccount.from_dict(a.to_dict())
+    a.values.pop("deception")
     a.mark_idea()
     assert a.level == 3
     a.mark_idea_shipped()
@@ -76,9 +81,13 @@ def test_four_highs_levels_and_round_trip():
 def test_volatility_flags_praise_to_anger_not_steady_users():
     fan = TrustAccount()
     for k, s in enumerate([0.9, 0.8, 0.9, -0.9, -0.95]):
-        fan.observe(T0 + k * DAY, s, [])
+        fan.observe(T0 + k * DAY, s, ["churn"] if k == 4 else [])
     flag, risk, reason = fan.volatility
     assert flag and "fell from" in reason
+    angry_once = TrustAccount()  # swings in a scandal but does not talk of leaving: ranked, not flagged
+    for k, s in enumerate([0.9, 0.8, 0.9, -0.9, -0.95]):
+        angry_once.observe(T0 + k * DAY, s, [])
+    assert not angry_once.volatility[0] and angry_once.volatility[1] > 1
     steady = TrustAccount()
     for k, s in enumerate([0.6, 0.7, 0.5, 0.6, 0.7]):
         steady.observe(T0 + k * DAY, s, [])

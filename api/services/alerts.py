@@ -37,6 +37,7 @@ def after_analysis(session: Session, tenant_id: int, posts: list, analyses: list
                        signals=list(a.signals), user=str(p.user_id) if p.user_id else None,
                        keywords=list(a.keywords))
         updates += det.observe(ev)
+    det.prune()
     tenant.crisis_state = det.to_dict()
     for u in updates:
         store_update(session, tenant_id, u.to_dict())

@@ -221,13 +221,9 @@ def get_idea(session: Session, tenant_id: int, idea_id: int) -> Idea | None:
 
 
 def user_of(session: Session, tenant_id: int, external_id: str) -> CommunityUser:
-    u = session.scalar(select(CommunityUser).where(CommunityUser.tenant_id == tenant_id,
-                                                   CommunityUser.external_id == external_id))
-    if u is None:
-        u = CommunityUser(tenant_id=tenant_id, external_id=external_id)
-        session.add(u)
-        session.flush()
-    return u
+    from api.services.posts import get_or_create_user
+
+    return get_or_create_user(session, tenant_id, external_id)
 
 
 def vote(session: Session, idea: Idea, user_external_id: str) -> bool:
