@@ -34,7 +34,14 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
             from api.worker.analyzers import get_analyzer
 
             get_analyzer(settings)  # the analyzer is loaded once, here, not by the first request
-            broker.start_embedded_worker()
+            if settings.threads is None and settings.worker_threads > 1:
+                # several single-threaded analyses beat one multi-threaded one on short posts (bench/scale.py)
+                import os
+
+                import torch
+
+                torch.set_num_threads(max(1, (os.cpu_count() or 1) // settings.worker_threads))
+            broker.start_embedded_worker(threads=settings.worker_threads)
         recover_pending(settings.model_copy(update={"recover_after_s": 0.0}))
         if on_ready is not None:
             on_ready()

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(10_000, description="longest post text accepted")
     max_batch: int = Field(1000, description="most posts in one POST /v1/posts")
     analysis_batch: int = Field(128, description="posts per analysis task")
+    worker_threads: int = Field(2, description="analysis threads of the in-process worker (embedded mode); torch "
+                                               "then uses cores / threads intra-op threads each")
     rate_limit_per_min: int = Field(600, description="requests per minute per API key")
     task_max_retries: int = Field(3, description="retries of a failing task before it is dead-lettered")
     webhook_max_attempts: int = Field(6, description="delivery attempts per webhook event")
