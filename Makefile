@@ -39,8 +39,15 @@ test-all: prepare browser
 	$(BIN)/python -m pytest -q -m ''
 
 bench: prepare
+	$(BIN)/python -m pip install -q -e '.[compare]'
 	$(BIN)/python bench/encoder_parity.py
 	$(BIN)/python bench/signals.py
+	$(BIN)/python bench/clustering.py
+	$(BIN)/python bench/crisis.py
+	$(BIN)/python bench/ledger_demo.py
+	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/queue_choice.py
+	$(BIN)/python bench/service_load.py
 
 ## retrain the analyzer from the shared reviews (about 25 minutes on 2 cores), then tune on the dev gold
 train: prepare
