@@ -42,7 +42,8 @@ def seed_demo(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> 
 
 def _announce(keys: dict, host: str, port: int, fresh: bool, posts: int = 0) -> None:
     what = f"seeded {posts} demo posts (analysis running in the background)" if fresh else "demo tenant ready"
-    print(f"\ncocreate demo: {what}\n  API docs: http://{host}:{port}/docs\n  keys (also in out/{KEYS_FILE}):")
+    print(f"\ncocreate demo: {what}\n  board and console: http://{host}:{port}/  (sign in with the pm or moderator "
+          f"key)\n  API docs: http://{host}:{port}/docs\n  keys (also in out/{KEYS_FILE}):")
     for role, k in keys.items():
         print(f"    {role:10s} {k}")
     print(f"  try: curl -H 'Authorization: Bearer {keys['pm']}' http://{host}:{port}/v1/ideas\n", flush=True)
