@@ -50,7 +50,7 @@ def run_workers(sample: list[str], n_workers: int, threads_per_worker: int) -> d
 
     name = make_pg_db()
     url = PG + name
-    ns = NAMESPACE  # one per bench process: the actors stay bound to the first broker set up
+    ns = NAMESPACE
     env = {**os.environ, "COCREATE_DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/0",
            "COCREATE_QUEUE_NAMESPACE": ns, "COCREATE_THREADS": str(threads_per_worker),
            "COCREATE_RECOVER_AFTER_S": "3600"}
@@ -63,7 +63,7 @@ def run_workers(sample: list[str], n_workers: int, threads_per_worker: int) -> d
         os.environ.update({k: v for k, v in env.items() if k.startswith(("COCREATE_", "REDIS_"))})
         import api.worker.broker as broker
 
-        broker.setup_broker(Settings())
+        broker.reset_broker(Settings())
         from api.worker import tasks
 
         s = Settings()

@@ -9,7 +9,6 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 _tmp = tempfile.mkdtemp(prefix="cocreate-schema-")
-os.environ.setdefault("COCREATE_ANALYZER_KIND", "fake")
 _URL = f"sqlite:///{_tmp}/schema.db"
 
 

@@ -50,6 +50,7 @@ def test_two_workers_one_killed_and_a_poisoned_post(tmp_path, monkeypatch):
     from api.db.models import DeadLetter, Post, PostAnalysis
     from api.db.session import migrate, session_scope
     from api.services.auth import create_key, create_tenant
+    from cocreate.settings import Settings
 
     migrate(url)
     with session_scope(url) as s:
@@ -62,9 +63,8 @@ def test_two_workers_one_killed_and_a_poisoned_post(tmp_path, monkeypatch):
 
         import api.worker.broker as broker
         from api.app import create_app
-        from cocreate.settings import Settings
 
-        monkeypatch.setattr(broker, "_broker", None)
+        broker.reset_broker(Settings())  # actors declared by earlier tests now send to Redis
         app = create_app(Settings(), start_worker=False)
         n = 5000
         texts = ["希望增加夜间模式", "电池续航太差了", "客服回复很快点赞", "更新后经常闪退", "能不能支持NFC门禁卡"]
@@ -103,6 +103,9 @@ def test_two_workers_one_killed_and_a_poisoned_post(tmp_path, monkeypatch):
             by_worker = dict(s.execute(select(PostAnalysis.worker, func.count()).group_by(PostAnalysis.worker)).all())
         assert len(by_worker) == 2, by_worker  # both workers did real work before one died
     finally:
+        import api.worker.broker as broker
+
+        broker.reset_broker(Settings(redis_url=None, _env_file=None))  # back to in-process for later tests
         for w in workers:
             if w.poll() is None:
                 w.terminate()

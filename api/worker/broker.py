@@ -81,3 +81,19 @@ def queue_depth() -> dict[str, int]:
         return {q: _broker.queues[q].qsize() for q in _broker.queues}
     client = _broker.client
     return {q: int(client.llen(f"{_broker.namespace}:{q}") or 0) for q in _broker.queues}
+
+
+def reset_broker(settings: Settings) -> dramatiq.Broker:
+    """Replace the process's broker (tests and benchmarks that switch between in-process and Redis):
+    the actors already declared move to the new broker, so ``.send`` goes where the settings say."""
+    global _broker
+    old = _broker
+    stop_embedded_worker()
+    _broker = None
+    new = setup_broker(settings)
+    if old is not None:
+        for name in old.get_declared_actors():
+            actor = old.get_actor(name)
+            actor.broker = new
+            new.declare_actor(actor)
+    return new
