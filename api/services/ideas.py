@@ -15,7 +15,8 @@ from model.clustering import IdeaClusterer
 from model.ideas import IDEA_INTENT, summarize
 
 STATUSES = ("open", "under_review", "planned", "in_progress", "shipped", "declined", "duplicate")
-RECLUSTER_AFTER_NEW = 10  # unassigned feature requests that trigger a re-clustering
+RECLUSTER_AFTER_NEW = 10  # unassigned feature requests (or 5% of the clustered ones) that trigger a re-clustering
+RECLUSTER_MIN_INTERVAL = dt.timedelta(seconds=60)
 _cache: dict[int, tuple[int, IdeaClusterer]] = {}
 _cache_lock = threading.Lock()
 
@@ -47,10 +48,16 @@ def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses
             target = by_cluster.get(int(m.resolve(int(c)))) if c >= 0 else None
             if target is not None:
                 p.idea_id = _live(session, target)
+    last = tenant.reclustered_at
+    if last is not None:
+        last = last if last.tzinfo else last.replace(tzinfo=dt.UTC)
+        if dt.datetime.now(dt.UTC) - last < RECLUSTER_MIN_INTERVAL:
+            return  # re-clustering reads every feature request of the tenant: not more than once a minute
     waiting = session.scalar(select(func.count()).select_from(Post).join(PostAnalysis).where(
         Post.tenant_id == tenant_id, Post.idea_id.is_(None), PostAnalysis.intent == IDEA_INTENT,
-        Post.received_at > (tenant.reclustered_at or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))))
-    if waiting >= RECLUSTER_AFTER_NEW:
+        Post.received_at > (last or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))))
+    clustered = sum(m.sizes_) if m is not None and m.n_clusters_ else 0
+    if waiting >= max(RECLUSTER_AFTER_NEW, 0.05 * clustered):
         session.info.setdefault("recluster", set()).add(tenant_id)
 
 
