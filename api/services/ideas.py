@@ -51,14 +51,18 @@ def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses
     last = tenant.reclustered_at
     if last is not None:
         last = last if last.tzinfo else last.replace(tzinfo=dt.UTC)
-        if dt.datetime.now(dt.UTC) - last < RECLUSTER_MIN_INTERVAL:
-            return  # re-clustering reads every feature request of the tenant: not more than once a minute
     waiting = session.scalar(select(func.count()).select_from(Post).join(PostAnalysis).where(
         Post.tenant_id == tenant_id, Post.idea_id.is_(None), PostAnalysis.intent == IDEA_INTENT,
         Post.received_at > (last or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))))
     clustered = sum(m.sizes_) if m is not None and m.n_clusters_ else 0
-    if waiting >= max(RECLUSTER_AFTER_NEW, 0.05 * clustered):
+    if waiting < max(RECLUSTER_AFTER_NEW, 0.05 * clustered):
+        return
+    # re-clustering reads every feature request of the tenant: at most once a minute, the rest is deferred
+    wait_s = 0.0 if last is None else (RECLUSTER_MIN_INTERVAL - (dt.datetime.now(dt.UTC) - last)).total_seconds()
+    if wait_s <= 0:
         session.info.setdefault("recluster", set()).add(tenant_id)
+    else:
+        session.info.setdefault("recluster_later", {})[tenant_id] = wait_s
 
 
 def _live(session: Session, idea_id: int) -> int:

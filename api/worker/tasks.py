@@ -7,6 +7,7 @@ exactly-once results).
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -32,6 +33,8 @@ def _after_commit(session) -> None:
     flush_outbox(session)
     for tenant_id in session.info.pop("recluster", set()):
         recluster_tenant.send(tenant_id)
+    for tenant_id, wait_s in session.info.pop("recluster_later", {}).items():
+        recluster_tenant.send_with_options(args=(tenant_id, time.time()), delay=int(wait_s * 1000) + 500)
 
 
 @dramatiq.actor(queue_name="analysis", max_retries=0)
@@ -100,8 +103,9 @@ def deliver_webhook(delivery_id: int) -> None:
 
 
 @dramatiq.actor(queue_name="recluster", max_retries=3)
-def recluster_tenant(tenant_id: int) -> None:
-    """One re-clustering per tenant at a time (a lock row in the database)."""
+def recluster_tenant(tenant_id: int, requested_at: float | None = None) -> None:
+    """One re-clustering per tenant at a time (a lock row in the database). A deferred request is
+    dropped when another re-clustering already ran after it was made."""
     from api.db.session import sessions
     from api.services.ideas import acquire_lock, recluster, release_lock
     from cocreate.loaders import load_segmenter
@@ -116,6 +120,12 @@ def recluster_tenant(tenant_id: int) -> None:
             return
         session.commit()
         try:
+            from api.db.models import Tenant
+
+            done = session.get(Tenant, tenant_id).reclustered_at
+            if requested_at is not None and done is not None and \
+                    (done if done.tzinfo else done.replace(tzinfo=dt.UTC)).timestamp() > requested_at:
+                return
             stats = recluster(session, tenant_id, segmenter=load_segmenter())
             session.commit()
             _after_commit(session)
