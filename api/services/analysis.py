@@ -26,11 +26,18 @@ def _insert(session: Session):
     return insert(PostAnalysis)
 
 
-def analyse_pending(session: Session, post_ids: list[int], analyzer, worker: str) -> BatchOutcome:
+def analyse_pending(session: Session, post_ids: list[int], analyzer, worker: str,
+                    fill_to: int = 0) -> BatchOutcome:
     """Analyse those of ``post_ids`` that are still pending; hooks run only for rows this call wrote.
 
     Raises whatever the analyzer raises (the caller bisects the batch and retries).
     """
+    if fill_to and len(post_ids) < fill_to:
+        # a task for a few posts (single-post requests) takes other waiting posts along, so the analyzer
+        # works on full batches; a later task for those finds them analysed and skips them
+        extra = session.scalars(select(Post.id).where(Post.status == "pending", Post.id.not_in(post_ids))
+                                .order_by(Post.id).limit(fill_to - len(post_ids))).all()
+        post_ids = [*post_ids, *extra]
     posts = list(session.scalars(select(Post).where(Post.id.in_(post_ids), Post.status == "pending")
                                  .order_by(Post.id)).unique())
     if not posts:

@@ -51,17 +51,22 @@ def analyze_posts(post_ids: list[int]) -> None:
     t0 = time.perf_counter()
     session = sessions(s.db_url)()
     try:
-        out = analyse_pending(session, post_ids, analyzer, WORKER_NAME)
+        # a failing batch is split in halves: those retries must not take other posts along again
+        fill = s.analysis_batch if len(post_ids) < max(2, s.analysis_batch // 4) and not _is_split(post_ids) else 0
+        out = analyse_pending(session, post_ids, analyzer, WORKER_NAME, fill_to=fill)
         session.commit()
         _after_commit(session)
         metrics.record_batch(len(out.analysed), time.perf_counter() - t0)
     except Exception as e:  # noqa: BLE001 - any analyzer failure is handled the same way
         session.rollback()
         metrics.TASK_FAILURES.labels("analyze_posts").inc()
+        if fill:  # the failure may belong to a post taken along: retry our own posts alone, nothing counted
+            analyze_posts.send_with_options(args=(post_ids,), split=True)
+            return
         if len(post_ids) > 1:
             mid = len(post_ids) // 2
-            analyze_posts.send(post_ids[:mid])
-            analyze_posts.send(post_ids[mid:])
+            analyze_posts.send_with_options(args=(post_ids[:mid],), split=True)
+            analyze_posts.send_with_options(args=(post_ids[mid:],), split=True)
             log.warning("batch of %d failed (%s); split in two", len(post_ids), e)
             return
         dead = record_failure(session, post_ids[0], f"{type(e).__name__}: {e}", s.task_max_retries + 1,
@@ -73,9 +78,16 @@ def analyze_posts(post_ids: list[int]) -> None:
             return
         metrics.TASK_RETRIES.labels("analyze_posts").inc()
         delay = int(500 * 2 ** min(6, _attempts(session, post_ids[0])))  # back-off: 1 s, 2 s, 4 s …
-        analyze_posts.send_with_options(args=(post_ids,), delay=delay)
+        analyze_posts.send_with_options(args=(post_ids,), delay=delay, split=True)
     finally:
         session.close()
+
+
+def _is_split(post_ids: list[int]) -> bool:
+    from dramatiq.middleware import CurrentMessage
+
+    msg = CurrentMessage.get_current_message()
+    return bool(msg and msg.options.get("split"))
 
 
 def _attempts(session, post_id: int) -> int:
