@@ -52,11 +52,19 @@ def main() -> None:
     risk_rows = [row(u, lambda qs: min(qs)) for u in risky]
     hit_super = len(SUPER & set(top))
     hit_risk = len(AT_RISK & set(risky))
+    order = sorted(summ, key=lambda u: (-summ[u]["super_score"], -summ[u]["balance"]))
+    missed = [f"{u} (rank {order.index(u) + 1}, super score {summ[u]['super_score']}, four highs {summ[u]['four_highs']})"
+              for u in sorted(SUPER - set(top))]
+    missed += [f"{u} not flagged (risk {summ[u]['risk_score']})" for u in sorted(AT_RISK - set(risky))]
+    false = sorted(set(risky) - AT_RISK)
     print(md_table(top_rows))
     print(md_table(risk_rows))
     body = (f"{len(posts)} demo posts by {len(accounts)} users, analysed by the real analyzer; ledger update "
             f"{per_post_us:.0f} µs per post.\n\n- intended super users in the top 6 by super-user score: "
-            f"**{hit_super}/6**\n- intended at-risk users flagged: **{hit_risk}/4** ({len(risky)} users flagged in all)\n\n"
+            f"**{hit_super}/6**\n- intended at-risk users flagged: **{hit_risk}/4** ({len(risky)} users flagged in all; "
+            f"flagged but not intended: {', '.join(false) or 'none'})\n- missed: {'; '.join(missed) or 'none'}\n"
+            "- rules: data/ledger_rules.yaml (swing lowered from 1.2 to 0.9 after reading this demo, so the at-risk "
+            "figure is not an independent check)\n\n"
             "## Top super users\n\n" + md_table(top_rows) + "\n\n## Flagged at-risk users (praise → anger swings)\n\n"
             + md_table(risk_rows) + "\n")
     write_report("ledger_demo.md", "Relationship ledger on the demo community", "python bench/ledger_demo.py", body)

@@ -44,7 +44,8 @@ class LedgerRules:
     user_score: float = 1.0
     cocreator_ideas: int = 1  # ideas raised or supported to be a 共创者
     volatility_window: int = 6  # recent sentiment scores kept
-    swing: float = 1.2  # praise → anger drop within the window that flags a user …
+    swing: float = 0.9  # praise → anger drop within the window that flags a user …
+    praise_peak: float = 0.3  # … from a post at least this positive …
     churn_evidence: float = 0.5  # … who also talks of leaving (decayed churn withdrawals at least this)
     level_floor: float = -5.0  # 粉丝 and 共创者 keep their level unless the balance falls below this
     vote_weight_per_score: float = 0.1
@@ -58,8 +59,7 @@ class LedgerRules:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         comps = {k: Component(**v) for k, v in raw.pop("components", {}).items()}
         rules = cls(**raw)
-        if comps:
-            rules.components = comps
+        rules.components.update(comps)  # a file may override some components; weight 0 switches one off
         return rules
 
 
@@ -97,7 +97,7 @@ class TrustAccount:
 
     def balance(self, at: dt.datetime | None = None) -> float:
         t = at.timestamp() if at else (self.last_at or 0.0)
-        return sum(self.rules.components[n].sign * self._decayed(n, t) for n in self.values)
+        return sum(self.rules.components[n].sign * self._decayed(n, t) for n in self.values if n in self.rules.components)
 
     def observe(self, at: dt.datetime, sentiment_score: float, signals: list[str]) -> LedgerEntry:
         t = at.timestamp()
@@ -167,7 +167,8 @@ class TrustAccount:
         heavy = (self._decayed("deception", now) if "deception" in self.values else 0.0) + churn
         risk = drop + sd + 0.5 * heavy
         # a swing alone happens to many users in a scandal; the ones drifting away also talk of leaving
-        flag = drop >= self.rules.swing and xs[peak_i] > 0.3 and churn >= self.rules.churn_evidence
+        r = self.rules
+        flag = drop >= r.swing and xs[peak_i] > r.praise_peak and churn >= r.churn_evidence
         reason = (f"sentiment fell from {xs[peak_i]:+.2f} to {min(xs[peak_i + 1:]):+.2f} and talks of leaving"
                   if flag else "")
         return flag, round(risk, 4), reason

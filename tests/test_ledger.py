@@ -1,4 +1,4 @@
-"""Trust ledger arithmetic with decay, levels, volatility, vote weights, the response clock, and ranking sorts."""
+"""Trust ledger arithmetic with decay, levels, volatility, vote weights, rules file and the response clock."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +8,6 @@ import sys
 import pytest
 
 from model.ledger import LedgerRules, TrustAccount, response_stats, vote_weight
-from model.ranking import IdeaStats, Support, most_negative, most_wanted, rank, sparkline, trending
 
 T0 = dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -118,44 +117,20 @@ def test_response_clock():
     assert response_stats([])["median_min"] is None
 
 
-def _idea(i, created, support, sentiments=(), status="open", tags=(), area=None):
-    return IdeaStats(i, created, status, list(tags), area, support, list(sentiments))
+def test_rules_file_holds_the_defaults_and_overrides_load(tmp_path):
+    assert LedgerRules.load() == LedgerRules()  # data/ledger_rules.yaml documents the defaults
+    f = tmp_path / "rules.yaml"
+    f.write_text("swing: 1.5\ncomponents:\n  mistake: {sign: -1, weight: 2.0, halflife_days: 7}\n", encoding="utf-8")
+    r = LedgerRules.load(f)
+    assert r.swing == 1.5 and r.components["deception"] == LedgerRules().components["deception"]
+    a = TrustAccount(r)
+    a.observe(T0, 0.0, ["mistake", "deception"])
+    assert a.balance(T0 + 7 * DAY) == pytest.approx(-1.0 - 4.0 * 2 ** (-7 / 180))  # the mistake: 2 halved in 7 d
 
 
-def test_trending_prefers_recent_support():
-    now = T0 + 10 * DAY
-    fresh = _idea(1, T0, [Support(f"u{k}", now - dt.timedelta(hours=2)) for k in range(5)])
-    old_big = _idea(2, T0, [Support(f"v{k}", now - dt.timedelta(days=5)) for k in range(30)])
-    assert trending(fresh, now) > trending(old_big, now)
-    # one user's repeated support counts once; a vote weighs less than a post
-    spam = _idea(3, T0, [Support("x", now - dt.timedelta(hours=2)) for _ in range(10)])
-    assert trending(spam, now) == pytest.approx(5 / (2 + 2) ** 1.4)
-    vote = _idea(4, T0, [Support("x", now - dt.timedelta(hours=2), "vote")])
-    assert trending(vote, now) == pytest.approx(3 / 4 ** 1.4)
-
-
-def test_most_wanted_weights_super_users_with_a_cap():
-    idea = _idea(1, T0, [Support("super", T0), Support("a", T0), Support("a", T0 + DAY)])
-    weights = {"super": 9.0, "a": 1.0}
-    assert most_wanted(idea) == 2.0
-    assert most_wanted(idea, weights.get) == pytest.approx(2.0 + 1.0)  # super user capped at 2
-
-
-def test_most_negative_shrinks_small_samples_and_rank_filters():
-    one_angry = _idea(1, T0, [], [-1.0])
-    many_unhappy = _idea(2, T0, [], [-0.6] * 20)
-    assert most_negative(many_unhappy) > most_negative(one_angry)
-    ideas = [one_angry, many_unhappy, _idea(3, T0 + DAY, [], status="shipped", tags=["相机"], area="camera")]
-    assert [i.id for i in rank(ideas, "most_negative")] == [2, 1, 3]
-    assert [i.id for i in rank(ideas, "newest")] == [3, 1, 2]
-    assert [i.id for i in rank(ideas, "newest", status={"shipped"})] == [3]
-    assert [i.id for i in rank(ideas, "newest", tag="相机", area="camera")] == [3]
-    assert [i.id for i in rank(ideas, "newest", since=T0 + DAY)] == [3]
-    with pytest.raises(ValueError):
-        rank(ideas, "random")
-
-
-def test_sparkline():
-    now = T0 + 3 * DAY
-    assert sparkline([now - dt.timedelta(hours=1), now - dt.timedelta(hours=2), now - 2 * DAY], now, days=4) == \
-        [0, 1, 0, 2]
+def test_swing_needs_a_praise_peak():
+    lukewarm = TrustAccount()  # from neutral to angry and leaving: unhappy, but no praise to fall from
+    for k, s in enumerate([0.1, 0.2, -0.9, -0.95]):
+        lukewarm.observe(T0 + k * DAY, s, ["churn"] if k == 3 else [])
+    assert not lukewarm.volatility[0]
+    assert TrustAccount.from_dict(lukewarm.to_dict(), LedgerRules(praise_peak=0.1)).volatility[0]
