@@ -96,11 +96,15 @@ def train_signals(
     tuned_layers: Annotated[int, typer.Option(help="top encoder layers to fine-tune")] = 3,
     out: Annotated[Optional[Path], typer.Option(help="output directory")] = None,
     reviews: Annotated[Optional[Path], typer.Option(help="the shared reviews CSV")] = None,
+    w_distill: Annotated[float, typer.Option(help="weight of the keep-the-embedding loss")] = 2.0,
+    lr_layers: Annotated[float, typer.Option(help="learning rate of the tuned layers")] = 4e-5,
+    bf16: Annotated[bool, typer.Option(help="bf16 autocast (fast on AVX-512 BF16 CPUs)")] = False,
 ) -> None:
     """Fine-tune the top layers and the sentiment/intent/trust heads (see training/signals.py)."""
     from training.signals import TrainConfig, train
 
-    tc = TrainConfig(epochs=epochs, max_train=max_train, exclude_cat=exclude_cat, tuned_layers=tuned_layers)
+    tc = TrainConfig(epochs=epochs, max_train=max_train, exclude_cat=exclude_cat, tuned_layers=tuned_layers,
+                     w_distill=w_distill, lr_layers=lr_layers, bf16=bf16)
     if out:
         tc.out = out
     if reviews:
@@ -114,20 +118,53 @@ def train_signals(
 def analyze(input: Path, output: Annotated[Path, typer.Option("-o", "--output")],
             text_column: TextColumn = "text", id_column: IdColumn = None,
             precision: Annotated[Optional[str], typer.Option(help="auto, fp32, bf16 or int8 (default: settings)")] = None,
-            batch_size: Annotated[int, typer.Option(help="windows per forward pass")] = 64) -> None:
+            batch_size: Annotated[int, typer.Option(help="windows per forward pass")] = 64,
+            streams: Annotated[Optional[int], typer.Option(
+                help="parallel single-threaded forward passes (0 = auto; default: settings)")] = None) -> None:
     """Sentiment, intent, trust signals and keywords per post: JSONL in input order."""
     from cocreate.loaders import load_analyzer
+    from cocreate.settings import get_settings
+    from model.text import clean_text
 
     rows = load_input(input, text_column, id_column)
-    try:
-        analyzer = load_analyzer(precision=precision)
-    except (FileNotFoundError, ValueError) as e:
-        fail(str(e))
-    win_total = len(analyzer.encoder.windows(rows.texts).ids) if rows.texts else 0
-    with tqdm(total=win_total, desc="analyze", unit="window", file=sys.stderr) as bar:
-        res = analyzer.analyze(rows.texts, batch_size=batch_size, progress=bar.update)
+    if precision not in {None, "auto", "fp32", "bf16", "int8"}:
+        fail(f"--precision must be auto, fp32, bf16 or int8, not {precision!r}")
+    if not (get_settings().analyzer_dir / "analyzer_config.json").exists():
+        fail(f"{get_settings().analyzer_dir}: no trained analyzer; run `cocreate prepare` or `cocreate train signals`")
+    texts = [clean_text(t) for t in rows.texts]
+    # jieba and the rule labeler need no model: a forked process does them while this one loads
+    # the model (single-threaded) and runs it, so their time mostly disappears from the total
+    with _side_process(len(texts)) as pool:
+        side = pool.submit(_text_features, texts) if pool else None
+        try:
+            analyzer = load_analyzer(precision=precision,
+                                     streams=get_settings().streams if streams is None else streams)
+        except (FileNotFoundError, ValueError) as e:
+            fail(str(e))
+        windows = analyzer.encoder.windows(texts)
+        with tqdm(total=len(windows.ids), desc="analyze", unit="window", file=sys.stderr) as bar:
+            raw = analyzer.raw(texts, batch_size=batch_size, progress=bar.update, windows=windows)
+        res = analyzer.assemble(raw, texts, side.result() if side else None)
     n = write_jsonl(output, (a.to_json(i) for i, a in zip(rows.ids, res)))
     typer.echo(f"wrote {n} analyses to {output}")
+
+
+def _side_process(n: int):
+    """A one-process pool (fork) for inputs big enough to repay starting it, else a null context."""
+    import contextlib
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    if n < 500 or "fork" not in mp.get_all_start_methods() or "torch" in sys.modules:
+        return contextlib.nullcontext()
+    return ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
+
+
+def _text_features(texts: list[str]):
+    from cocreate.loaders import load_segmenter, load_text_lexicon
+    from model.analyzer import text_features
+
+    return text_features(texts, load_segmenter(), load_text_lexicon())
 
 
 def _register() -> None:

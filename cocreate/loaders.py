@@ -36,16 +36,37 @@ def load_segmenter():
     return Segmenter(s.jieba_userdict, s.stopwords_file)
 
 
-def load_analyzer(settings: Settings | None = None, precision: str | None = None):
-    """The trained analyzer from ``data/models/analyzer`` on the configured encoder."""
+def load_analyzer(settings: Settings | None = None, precision: str | None = None, streams: int | None = None):
+    """The trained analyzer from ``data/models/analyzer`` on the configured encoder.
+
+    ``streams`` (0 = auto) sets parallel single-threaded forward passes, for one-process batch
+    jobs; the service leaves it at 1 (its worker threads already share the cores)."""
     from model.analyzer import Analyzer
-    from model.lexicon import LexiconLabeler
 
     s = settings or get_settings()
     analyzer = Analyzer.from_pretrained(s.analyzer_dir, encoder=load_encoder(s),
-                                        segmenter=load_segmenter(), lexicon=LexiconLabeler.load(s.lexicon_dir))
+                                        segmenter=load_segmenter(), lexicon=load_text_lexicon(s))
     mode = precision or s.precision
-    return analyzer.set_precision(auto_precision() if mode == "auto" else mode)
+    analyzer.set_precision(auto_precision() if mode == "auto" else mode)
+    if streams is not None:
+        analyzer.streams = streams or auto_streams(analyzer.precision)
+    return analyzer
+
+
+def auto_streams(precision: str) -> int:
+    """One stream per core (at most 8) for fp32/int8, where 2 single-threaded streams ran 1.1x/1.3x
+    faster than one 2-thread stream on 2 cores (bench/reports/signals.md); bf16 kernels already
+    scale inside one op, so 1."""
+    import os
+
+    return 1 if precision == "bf16" else max(1, min(8, os.cpu_count() or 1))
+
+
+def load_text_lexicon(settings: Settings | None = None):
+    """The rule labeler (``data/lexicons``)."""
+    from model.lexicon import LexiconLabeler
+
+    return LexiconLabeler.load((settings or get_settings()).lexicon_dir)
 
 
 def auto_precision() -> str:

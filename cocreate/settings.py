@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     batch_size: int = 64
     precision: str = Field("auto", description="analyzer arithmetic: auto (bf16 where native, else fp32), "
                                                 "fp32, bf16 or int8 (fastest, ~0.6 pt less accurate)")
+    streams: int = Field(0, description="parallel single-threaded forward passes of `cocreate analyze` "
+                                        "(0 = auto: one per core for fp32/int8, 1 for bf16)")
 
     # ---- service (api/) and workers
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "COCREATE_DATABASE_URL"),

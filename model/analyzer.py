@@ -12,6 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
@@ -53,6 +56,24 @@ class RawOutput:
     embedding: np.ndarray  # [n, d] unit length
 
 
+@dataclass
+class TextFeatures:
+    """What the text tools (jieba, the rule labeler) give per text: the part of an analysis that
+    needs no model, so a caller can compute it elsewhere (another process) meanwhile."""
+
+    tokens: list[list[str]]
+    keywords: list[list[str]]
+    votes: list | None  # the rule labeler's SilverLabel per text, or None without a labeler
+
+
+def text_features(texts: Sequence[str], segmenter=None, lexicon=None, keywords: int = 5) -> TextFeatures:
+    """Tokens, keywords and rule votes of already-cleaned ``texts``."""
+    toks = [segmenter.cut(t) for t in texts] if segmenter else [[] for _ in texts]
+    kws = [segmenter.keywords(t, keywords, tokens=x) for t, x in zip(texts, toks)] if segmenter \
+        else [[] for _ in texts]
+    return TextFeatures(toks, kws, lexicon.label_many(texts) if lexicon else None)
+
+
 class Analyzer:
     def __init__(self, encoder: Encoder, top: TunedTop, config: AnalyzerConfig,
                  segmenter=None, lexicon=None, ngram: CharNgramSentiment | None = None):
@@ -63,6 +84,7 @@ class Analyzer:
         self.segmenter = segmenter
         self.lexicon = lexicon
         self.precision = "fp32"
+        self.streams = 1  # parallel single-threaded forward passes (see ``raw``)
 
     # ------------------------------------------------------------------ persistence
     @classmethod
@@ -101,8 +123,8 @@ class Analyzer:
                 aq = torch.ao.quantization
                 # per-channel weight scales: per-tensor ones cost ~3 points of accuracy here
                 spec = {torch.nn.Linear: aq.per_channel_dynamic_qconfig}
-                self.encoder.model = aq.quantize_dynamic(self.encoder.model, spec, dtype=torch.qint8)
-                self.top.layers = aq.quantize_dynamic(self.top.layers, spec, dtype=torch.qint8)
+                self.encoder.model = aq.quantize_dynamic(self.encoder.model, spec, dtype=torch.qint8, inplace=True)
+                self.top.layers = aq.quantize_dynamic(self.top.layers, spec, dtype=torch.qint8, inplace=True)
                 self.top._base = [self.encoder.model]
         elif mode != "int8" and self.precision == "int8":
             raise ValueError("cannot undo int8 quantization; load the analyzer again")
@@ -111,14 +133,15 @@ class Analyzer:
 
     # ------------------------------------------------------------------ inference
     def raw(self, texts: Sequence[str], batch_size: int = 64, max_tokens: int = 8192,
-            progress: Callable[[int], None] | None = None) -> RawOutput:
+            progress: Callable[[int], None] | None = None, windows=None) -> RawOutput:
+        """Model outputs per text; ``windows``: ``encoder.windows(texts)`` when already computed."""
         enc, cfg = self.encoder, self.config
         n = len(texts)
         if n == 0:
             z = np.zeros((0,))
             return RawOutput(z, np.zeros((0, len(cfg.intents))), np.zeros((0, len(cfg.signals))),
                              np.zeros((0, enc.dim), np.float32))
-        win = enc.windows(texts)
+        win = windows if windows is not None else enc.windows(texts)
         lengths = np.array([len(x) for x in win.ids])
         W = len(win.ids)
         emb = np.zeros((W, enc.dim), np.float32)
@@ -126,23 +149,48 @@ class Analyzer:
         intent = np.zeros((W, len(cfg.intents)), np.float32)
         trust = np.zeros((W, len(cfg.signals)), np.float32)
         pad = enc.tokenizer.pad_token_id or 0
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
-                                                    enabled=self.precision == "bf16"):
-            for idx in enc._batches(lengths, batch_size, max_tokens):
-                width = int(lengths[idx].max())
-                ids = torch.full((len(idx), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(idx), width), dtype=torch.long)
-                for r, w in enumerate(idx):
-                    ids[r, :lengths[w]] = torch.tensor(win.ids[w])
-                    mask[r, :lengths[w]] = 1
-                h = bottom_hidden(enc.model, ids, mask, cfg.cut)
-                out = self.top(h, mask)
-                emb[idx] = out.embedding.float().numpy()
-                sent[idx] = out.sentiment_logits.float().numpy()
-                intent[idx] = out.intent_logits.float().numpy()
-                trust[idx] = out.trust_logits.float().numpy()
-                if progress:
-                    progress(len(idx))
+        lock = threading.Lock()
+
+        def run(batches: list[np.ndarray]) -> None:
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
+                                                        enabled=self.precision == "bf16"):
+                for idx in batches:
+                    width = int(lengths[idx].max())
+                    ids = torch.full((len(idx), width), pad, dtype=torch.long)
+                    mask = torch.zeros((len(idx), width), dtype=torch.long)
+                    for r, w in enumerate(idx):
+                        ids[r, :lengths[w]] = torch.tensor(win.ids[w])
+                        mask[r, :lengths[w]] = 1
+                    h = bottom_hidden(enc.model, ids, mask, cfg.cut)
+                    out = self.top(h, mask)
+                    emb[idx] = out.embedding.float().numpy()
+                    sent[idx] = out.sentiment_logits.float().numpy()
+                    intent[idx] = out.intent_logits.float().numpy()
+                    trust[idx] = out.trust_logits.float().numpy()
+                    if progress:
+                        with lock:
+                            progress(len(idx))
+
+        batches = list(enc._batches(lengths, batch_size, max_tokens))
+        streams = max(1, min(self.streams, len(batches)))
+        if streams == 1:
+            run(batches)
+        else:
+            # one single-threaded forward stream per core: small matrices parallelise badly inside
+            # one op, so independent batches on separate threads do more work per second
+            lanes: list[list[np.ndarray]] = [[] for _ in range(streams)]
+            load = [0] * streams
+            for b in batches:  # longest first: greedy balance of tokens per lane
+                k = int(np.argmin(load))
+                lanes[k].append(b)
+                load[k] += int(lengths[b].sum())
+            before = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                with ThreadPoolExecutor(streams) as pool:
+                    list(pool.map(run, lanes))
+            finally:
+                torch.set_num_threads(before)
 
         def per_text(x: np.ndarray) -> np.ndarray:
             acc = np.zeros((n, x.shape[1]), np.float64)
@@ -168,10 +216,14 @@ class Analyzer:
             return neural
         return (1 - w) * neural + w * self.ngram.logit([clean_text(t) for t in texts])
 
-    def decide(self, raw: RawOutput, texts: Sequence[str]) -> list[dict]:
-        """Labels from probabilities, blended with the rule labeler's votes when configured."""
+    def decide(self, raw: RawOutput, texts: Sequence[str], votes: list | None = None) -> list[dict]:
+        """Labels from probabilities, blended with the rule labeler's votes when configured
+        (``votes``: the labeler's output for ``texts`` when already computed)."""
         cfg = self.config
-        votes = self.lexicon.label_many(texts) if (self.lexicon and cfg.lexicon_weight > 0) else None
+        if cfg.lexicon_weight <= 0:
+            votes = None
+        elif votes is None and self.lexicon:
+            votes = self.lexicon.label_many(texts)
         bias = np.array([cfg.intent_bias.get(i, 0.0) for i in cfg.intents])
         out = []
         for k in range(len(texts)):
@@ -202,18 +254,23 @@ class Analyzer:
         return out
 
     def analyze(self, texts: Sequence[str], batch_size: int = 64,
-                progress: Callable[[int], None] | None = None, keywords: int = 5) -> list[Analysis]:
-        """Analyse ``texts`` (any length, any content): one :class:`Analysis` per text, in order."""
+                progress: Callable[[int], None] | None = None, keywords: int = 5,
+                features: TextFeatures | None = None, windows=None) -> list[Analysis]:
+        """Analyse ``texts`` (any length, any content): one :class:`Analysis` per text, in order.
+        ``features``: :func:`text_features` of the cleaned texts, when computed elsewhere;
+        ``windows``: the encoder's windows of the cleaned texts, when already computed."""
         if isinstance(texts, str):
             raise TypeError("analyze() takes a list of texts; wrap a single text in a list")
         texts = [clean_text(t) for t in texts]
-        raw = self.raw(texts, batch_size=batch_size, progress=progress)
-        decisions = self.decide(raw, texts)
-        res = []
-        for k, t in enumerate(texts):
-            toks = self.segmenter.cut(t) if self.segmenter else []
-            kws = self.segmenter.keywords(t, keywords) if self.segmenter else []
-            d = decisions[k]
-            res.append(Analysis(toks, kws, d["sentiment"], d["intent"], d["trust"], d["signals"],
-                                raw.embedding[k]))
-        return res
+        raw = self.raw(texts, batch_size=batch_size, progress=progress, windows=windows)
+        return self.assemble(raw, texts, features, keywords)
+
+    def assemble(self, raw: RawOutput, texts: Sequence[str], features: TextFeatures | None = None,
+                 keywords: int = 5) -> list[Analysis]:
+        """Analyses from model outputs and text features (computed here when not given)."""
+        if features is None:
+            lexicon = self.lexicon if self.config.lexicon_weight > 0 else None
+            features = text_features(texts, self.segmenter, lexicon, keywords)
+        decisions = self.decide(raw, texts, votes=features.votes)
+        return [Analysis(features.tokens[k], features.keywords[k], d["sentiment"], d["intent"], d["trust"],
+                         d["signals"], raw.embedding[k]) for k, d in enumerate(decisions)]

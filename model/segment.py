@@ -11,14 +11,19 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from functools import lru_cache
+
 import jieba
-import jieba.analyse
-import jieba.posseg
 
 from model.text import clean_text, fullwidth_to_halfwidth
 
 jieba.setLogLevel(logging.WARNING)
 
+# jieba.analyse's keyword stoplist (importing jieba.analyse itself costs a second: it builds
+# extractors this module does not use)
+_JIEBA_STOP = {"the", "of", "is", "and", "to", "in", "that", "we", "for", "an", "are", "by", "be", "as",
+               "on", "with", "can", "if", "from", "which", "you", "it", "this", "then", "at", "have",
+               "all", "not", "one", "has", "or"}
 _PUNCT_OR_SPACE = re.compile(r"^[\s\W_]+$", re.UNICODE)
 _NUMBER = re.compile(r"^[\d.,%:+\-/]+$")
 # Emoji (with skin tones, variation selectors and zero-width joiners) kept whole.
@@ -53,11 +58,7 @@ class Segmenter:
         if userdict:
             self.tokenizer.load_userdict(str(userdict))
         self.stopwords = load_wordlist(stopwords) if stopwords else set()
-        self._pos = jieba.posseg.POSTokenizer(self.tokenizer)
-        self._tfidf = jieba.analyse.TFIDF()
-        self._tfidf.tokenizer = self.tokenizer
-        self._tfidf.postokenizer = self._pos
-        self._tfidf.stop_words = self._tfidf.stop_words | self.stopwords
+        self._stop = _JIEBA_STOP | {w.lower() for w in self.stopwords}
 
     def cut(self, text: str) -> list[str]:
         """All tokens in order, punctuation included, whitespace dropped; emoji and Latin words whole."""
@@ -82,16 +83,37 @@ class Segmenter:
         """Content words: no stopwords, punctuation, numbers or single Latin letters."""
         return [t for t in self.cut(text) if is_content_word(t, self.stopwords)]
 
-    def keywords(self, text: str, top_k: int = 5) -> list[str]:
-        """Top TF-IDF terms of one text (jieba's IDF table), content words only."""
-        text = normalize(text)
-        if not text:
-            return []
-        kws = self._tfidf.extract_tags(text, topK=top_k * 2)
-        return [k for k in kws if is_content_word(k, self.stopwords)][:top_k]
+    def keywords(self, text: str, top_k: int = 5, tokens: list[str] | None = None) -> list[str]:
+        """Top TF-IDF terms of one text, content words only: jieba's ``extract_tags`` scoring (term
+        frequency × jieba's IDF, the median IDF for unknown words, words of ≥ 2 characters).
+        ``tokens`` (from :meth:`cut`) saves a second segmentation pass."""
+        if tokens is None:
+            tokens = self.cut(text)
+        idf, median = idf_table()
+        freq: dict[str, float] = {}
+        for w in tokens:
+            if len(w.strip()) < 2 or w.lower() in self._stop:
+                continue
+            freq[w] = freq.get(w, 0.0) + 1.0
+        total = sum(freq.values()) or 1.0
+        score = {w: n * idf.get(w, median) / total for w, n in freq.items()}
+        ranked = sorted(score, key=score.__getitem__, reverse=True)
+        return [k for k in ranked if is_content_word(k, self.stopwords)][:top_k]
 
     def cut_many(self, texts: Iterable[str]) -> list[list[str]]:
         return [self.cut(t) for t in texts]
+
+
+@lru_cache(maxsize=1)
+def idf_table() -> tuple[dict[str, float], float]:
+    """jieba's IDF table (word → IDF) and its median, read once per process."""
+    path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+    idf = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word, _, value = line.strip().partition(" ")
+        if value:
+            idf[word] = float(value)
+    return idf, sorted(idf.values())[len(idf) // 2]
 
 
 def is_content_word(tok: str, stopwords: set[str]) -> bool:

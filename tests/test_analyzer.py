@@ -68,6 +68,20 @@ def test_save_load_gives_same_outputs(analyzer, tmp_path):
     assert again.config == analyzer.config
 
 
+def test_parallel_streams_give_the_same_outputs(analyzer):
+    """Two single-threaded forward streams split the batches; results land in the same rows."""
+    texts = POSTS * 6 + ["很长的评论" * 60, "短"]  # several batches of different lengths
+    one = analyzer.raw(texts, batch_size=4)
+    analyzer.streams = 2
+    try:
+        two = analyzer.raw(texts, batch_size=4)
+    finally:
+        analyzer.streams = 1
+    np.testing.assert_allclose(one.p_pos, two.p_pos, atol=1e-5)
+    np.testing.assert_allclose(one.intent, two.intent, atol=1e-5)
+    np.testing.assert_allclose(one.embedding, two.embedding, atol=1e-5)
+
+
 def test_long_text_is_windowed(analyzer):
     head = "这家酒店位置很好，房间干净，前台服务热情。" * 40  # ~ 600 tokens of praise
     text = head + "但是空调坏了，热水也没有，隔音很差，太失望了。" * 30
@@ -109,6 +123,29 @@ def test_analyze_cli(tmp_path):
     assert rows[0]["intent"]["label"] == "feature_request"
     res = CliRunner().invoke(app, ["analyze", str(src), "-o", str(out), "--text-column", "body"])
     assert res.exit_code == 2 and "no column 'body'" in res.output
+
+
+def test_analyze_cli_side_process_gives_the_same_results(analyzer, tmp_path):
+    """From 500 rows the CLI runs jieba and the rule labeler in a forked process and the model in
+    two streams; the output must equal the in-process analysis row for row."""
+    import subprocess
+    import sys
+
+    texts = [f"{p}（第{i}条）" for i in range(120) for p in POSTS]
+    src = tmp_path / "many.txt"
+    src.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    out = tmp_path / "many.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "cocreate", "analyze", str(src), "-o", str(out),
+                           "--precision", "fp32", "--streams", "2"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == list(range(len(texts)))
+    picks = [0, 1, 2, 3, 4, 333, len(texts) - 1]
+    want = analyzer.analyze([texts[i] for i in picks])
+    for i, a in zip(picks, want):
+        assert rows[i]["keywords"] == a.keywords and rows[i]["signals"] == a.signals
+        assert rows[i]["intent"]["label"] == a.intent["label"]
+        assert abs(rows[i]["sentiment"]["score"] - a.sentiment["score"]) < 1e-3
 
 
 def test_split_forward_equals_the_base_model(analyzer):

@@ -41,6 +41,20 @@ def test_keywords_are_content_words(seg):
     assert all(k not in seg.stopwords for k in kws)
 
 
+def test_keywords_follow_jiebas_tfidf_ranking(seg):
+    """Same ranking as jieba's own extract_tags; passing the tokens skips the second cut."""
+    import jieba.analyse
+
+    text = "酒店位置很好，离地铁近，早餐一般，晚上隔音差，隔音真的差，前台服务热情"
+    ref = jieba.analyse.TFIDF()
+    ref.tokenizer = seg.tokenizer
+    ref.stop_words = ref.stop_words | seg.stopwords
+    want = [k for k in ref.extract_tags(text, topK=10) if k not in seg.stopwords][:5]
+    assert seg.keywords(text, top_k=5) == want
+    assert seg.keywords(text, top_k=5, tokens=seg.cut(text)) == want
+    assert want[0] == "隔音"  # said twice: the top term
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\ud800", "\x00\x01", "。。。！！", "🙂🙂"])
 def test_bad_input_is_defined(seg, text):
     toks = seg.cut(text)

@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from model.heads import INTENTS, SIGNALS, AnalyzerConfig, TunedTop
+from model.heads import INTENTS, SIGNALS, AnalyzerConfig, HeadOutput, TunedTop
 from model.ngram import CharNgramSentiment
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,6 +63,7 @@ class TrainConfig:
     w_distill: float = 2.0
     written_weight: float = 3.0
     max_ngram_weight: float = 0.5  # cap: n-grams fit the training domains better than new ones
+    bf16: bool = False  # bf16 autocast for caching and training (fast where the CPU has AVX-512 BF16)
     extra: dict = field(default_factory=dict)
 
 
@@ -130,7 +131,8 @@ def truncate(ids: list[int], limit: int) -> list[int]:
     return ids[:head] + ids[len(ids) - (limit - head):]
 
 
-def cache_hidden(enc, texts: list[str], cut: int, max_tokens: int, cache_dir: Path, tag: str):
+def cache_hidden(enc, texts: list[str], cut: int, max_tokens: int, cache_dir: Path, tag: str,
+                 bf16: bool = False):
     """Per text: fp16 hidden states entering layer ``cut`` [t, d] and the base embedding [d]."""
     key = hashlib.sha256(json.dumps([enc.model.name_or_path, cut, max_tokens, texts],
                                     ensure_ascii=False).encode()).hexdigest()[:12]
@@ -144,7 +146,8 @@ def cache_hidden(enc, texts: list[str], cut: int, max_tokens: int, cache_dir: Pa
     lengths = np.array([len(s) for s in seqs])
     hidden: list[torch.Tensor | None] = [None] * len(seqs)
     base = torch.zeros((len(seqs), enc.dim), dtype=torch.float32)
-    with torch.inference_mode(), tqdm(total=len(seqs), desc=f"cache {tag}", unit="post", mininterval=5) as bar:
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16), \
+            tqdm(total=len(seqs), desc=f"cache {tag}", unit="post", mininterval=5) as bar:
         for idx in enc._batches(lengths, 64, 4096):
             width = int(lengths[idx].max())
             ids = torch.full((len(idx), width), tok.pad_token_id, dtype=torch.long)
@@ -155,7 +158,7 @@ def cache_hidden(enc, texts: list[str], cut: int, max_tokens: int, cache_dir: Pa
             out = enc.model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
             h_cut = out.hidden_states[cut]
             m = mask.unsqueeze(-1).float()
-            emb = (out.last_hidden_state * m).sum(1) / m.sum(1)
+            emb = ((out.last_hidden_state * m).sum(1) / m.sum(1)).float()
             for r, w in enumerate(idx):
                 hidden[w] = h_cut[r, :lengths[w]].to(torch.float16).clone()
                 base[w] = emb[r]
@@ -252,7 +255,7 @@ def train(tc: TrainConfig) -> Path:
     # the cache always covers the whole training pool, so sub-sampled and domain-shift runs reuse it
     hidden, base_emb, use = [], [], []
     for part, tag, mask in zip(parts, ["reviews", "written"], [keep, None]):
-        h, b = cache_hidden(enc, part.texts, cfg.cut, tc.max_tokens, tc.cache, tag)
+        h, b = cache_hidden(enc, part.texts, cfg.cut, tc.max_tokens, tc.cache, tag, tc.bf16)
         hidden += h
         base_emb.append(b)
         use.append(mask if mask is not None else np.ones(len(h), bool))
@@ -266,7 +269,7 @@ def train(tc: TrainConfig) -> Path:
     print(f"training texts: {len(data.texts):,} ({int(keep.sum()):,} reviews"
           f"{f', {len(wr.texts)} written posts' if wr else ''}); intent known for {(data.intent >= 0).mean():.0%}")
     val_df = df.loc[val_idx]
-    val_hidden, _ = cache_hidden(enc, val_df["review"].tolist(), cfg.cut, tc.max_tokens, tc.cache, "val")
+    val_hidden, _ = cache_hidden(enc, val_df["review"].tolist(), cfg.cut, tc.max_tokens, tc.cache, "val", tc.bf16)
 
     for p in enc.model.parameters():
         p.requires_grad_(False)
@@ -288,7 +291,10 @@ def train(tc: TrainConfig) -> Path:
                   unit="batch", mininterval=10) as bar:
             for idx in bar:
                 h, m = collate(hidden, idx)
-                out = top(h, m)
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tc.bf16):
+                    out = top(h, m)
+                out = HeadOutput(*(t.float() for t in (out.embedding, out.sentiment_logits,
+                                                       out.intent_logits, out.trust_logits)))
                 loss, parts_ = losses(out, data, idx, base_emb[idx], tc)
                 opt.zero_grad()
                 loss.backward()
