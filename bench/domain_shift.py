@@ -23,6 +23,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cats", nargs="+", default=["酒店", "水果", "计算机"])
     ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--like", type=Path, default=REPO / "data" / "models" / "analyzer",
+                    help="train like this analyzer (its recorded tuned layers, distillation weight, bf16)")
     args = ap.parse_args()
     from cocreate.loaders import load_encoder
     from model.analyzer import Analyzer
@@ -32,11 +34,15 @@ def main() -> None:
     tc0 = TrainConfig()
     _, _, test_idx = split_reviews(df, tc0.test_size, tc0.val_size, tc0.seed)
     test = df.loc[test_idx]
+    recorded = json.loads((args.like / "analyzer_config.json").read_text())["training"]["config"]
+    shipped = {"tuned_layers": int(recorded["tuned_layers"]), "w_distill": float(recorded["w_distill"]),
+               "bf16": recorded.get("bf16") == "True"}
+    print(f"training like {args.like}: {shipped}")
     rows = []
     for cat in args.cats:
         out = REPO / "data" / "cache" / f"shift-{cat}"
         t = time.perf_counter()
-        train(TrainConfig(exclude_cat=cat, epochs=args.epochs, out=out))
+        train(TrainConfig(exclude_cat=cat, epochs=args.epochs, out=out, **shipped))
         an = Analyzer.from_pretrained(out, encoder=load_encoder())
         sub = test[test["cat"] == cat]
         p = an.raw(sub["review"].tolist()).p_pos
@@ -52,6 +58,7 @@ def main() -> None:
     body = f"""
 Each row: an analyzer trained for {args.epochs} epoch(s) on the training pool with the category
 removed (reviews and silver labels), tested on that category's reviews of the held-out split.
+Training settings as the shipped analyzer's: {shipped}.
 
 {md_table(rows)}
 """

@@ -235,6 +235,9 @@ class LexiconLabeler:
         self._bug = re.compile(_alt(it["bug"]))
         self._bug_not_context = _compile(it.get("bug_not_context"))
         self._bug_hypothetical = _compile(it.get("bug_hypothetical"))
+        self._bug_spoil = _compile(it.get("bug_spoil"))
+        self._bug_food_post = _compile(it.get("bug_food_post"))
+        self._bug_device_post = _compile(it.get("bug_device_post"))
         self._non_bug = re.compile(_alt(it["non_bug_failure"]))
         self._chatter = re.compile(f"(?:{_alt(it['chatter'])})+")
 
@@ -364,8 +367,14 @@ class LexiconLabeler:
 
     def _real_bug(self, doc: _Doc, m: re.Match[str]) -> bool:
         ci = doc.clause_of(m.start())
-        if self._bug_not_context is not None and self._bug_not_context.search(doc.clause_text(ci)):
-            return False
+        device = self._bug_device_post is not None and self._bug_device_post.search(doc.text)
+        clause = doc.clause_text(ci)
+        if self._bug_not_context is not None and self._bug_not_context.search(clause) \
+                and not (device and self._bug_device_post.search(clause)):
+            return False  # food in the clause (「苹果手机」 is a device, though)
+        if self._bug_spoil is not None and self._bug_spoil.fullmatch(m.group()) \
+                and self._bug_food_post.search(doc.text) and not device:
+            return False  # spoiled food in a food post
         before = doc.text[doc.starts[ci]:m.start()]
         return not (self._bug_hypothetical is not None and self._bug_hypothetical.search(before))
 

@@ -234,6 +234,16 @@ def test_mistake_safety(lab, text, mistake, safety):
     ("味道不错，还会再来", "praise"),
     ("这款支持5G吗？", "question"),
     ("请问怎么开发票？", "question"),
+    # spoiled food is a complaint, even when the clause with 坏 names no food
+    ("橙子个头很小，还有三个坏了", "complaint"),
+    ("这箱苹果不脆，有两个烂了", "complaint"),
+    # …but a device in the same post keeps 坏了 a defect, and 「后面」 is no noodle
+    ("苹果手机用了一周就坏了", "bug_report"),
+    ("裤子穿了一天，后面就起毛了", "bug_report"),
+    # damage in transit is a delivery problem
+    ("快递路上压坏了，外箱都破了", "complaint"),
+    # 「用不了多久」 is about how long, not a defect
+    ("快过期了，用不了多久就得扔", "complaint"),
 ])
 def test_intent(lab, text, want):
     out = lab.label(text)
