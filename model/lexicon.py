@@ -240,6 +240,7 @@ class LexiconLabeler:
         self._bug_device_post = _compile(it.get("bug_device_post"))
         self._non_bug = re.compile(_alt(it["non_bug_failure"]))
         self._chatter = re.compile(f"(?:{_alt(it['chatter'])})+")
+        self._social = _compile(it.get("social"))
 
     # ------------------------------------------------------------------------------------------
     @classmethod
@@ -429,6 +430,11 @@ class LexiconLabeler:
             n_bug = len(bugs)
             if n_bug > n_nonbug and not (pos >= 2 * (neg + n_bug) + 2):
                 return "bug_report", bug_words
+        if self._social is not None and not negative_signals and not bugs \
+                and not any(signals[s] for s in ("purchase", "repurchase")):
+            social = self._social.search(t)
+            if social:
+                return "other", [social.group()]
 
         score = pos - neg
         sig_score = sum(w for s, w in _SIGNAL_POLARITY.items() if signals[s])

@@ -244,6 +244,11 @@ def test_mistake_safety(lab, text, mistake, safety):
     ("快递路上压坏了，外箱都破了", "complaint"),
     # 「用不了多久」 is about how long, not a defect
     ("快过期了，用不了多久就得扔", "complaint"),
+    # brand news, sponsorship and reposts are other; an opinion stays an opinion
+    ("听说这次音乐节是某奶企赞助的，现场还发了饮料", "other"),
+    ("新代言人官宣了，广告大片今晚首播 http://t.cn/xyz", "other"),
+    ("客服回复很快，问题当天就解决了，很满意", "praise"),
+    ("再也不买这个牌子了，太恶心了！转发微博", "complaint"),
 ])
 def test_intent(lab, text, want):
     out = lab.label(text)
