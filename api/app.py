@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
                 import torch
 
                 torch.set_num_threads(max(1, (os.cpu_count() or 1) // settings.worker_threads))
-            broker.start_embedded_worker(threads=settings.worker_threads)
+            broker.start_embedded_worker(threads=settings.worker_threads, nice=settings.worker_nice)
         recover_pending(settings.model_copy(update={"recover_after_s": 0.0}))
         if on_ready is not None:
             on_ready()

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     analysis_batch: int = Field(128, description="posts per analysis task")
     worker_threads: int = Field(2, description="analysis threads of the in-process worker (embedded mode); torch "
                                                "then uses cores / threads intra-op threads each")
+    worker_nice: int = Field(10, description="niceness added to the in-process worker's analysis threads, so API "
+                                           "requests get the CPU first (embedded mode; 0 = off)")
     rate_limit_per_min: int = Field(600, description="requests per minute per API key")
     task_max_retries: int = Field(3, description="retries of a failing task before it is dead-lettered")
     webhook_max_attempts: int = Field(6, description="delivery attempts per webhook event")

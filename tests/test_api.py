@@ -291,3 +291,21 @@ def test_users_ledger_and_response_clock(service):
     assert r.status_code == 201
     clock = client.get("/v1/response-clock", headers=h).json()
     assert clock["posts"]["answered"] == 1 and clock["posts"]["unanswered"] == 3
+
+
+def test_embedded_worker_threads_are_niced(service):
+    """Analysis threads run niced in embedded mode, so request handling gets the CPU first."""
+    import os
+    import threading
+
+    from dramatiq.worker import _WorkerThread
+
+    client, keys, _ = service
+    r = client.post("/v1/posts", json={"posts": [{"external_id": "n1", "user_id": "u1", "text": "物流很快"}]},
+                    headers=auth(keys["acme"]["ingest"]))
+    assert r.status_code == 200
+    wait_analysed()
+    workers = [t for t in threading.enumerate() if isinstance(t, _WorkerThread)]
+    assert workers
+    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert all(os.getpriority(os.PRIO_PROCESS, t.native_id) == min(19, base + 10) for t in workers)

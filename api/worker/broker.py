@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import AgeLimit, Callbacks, CurrentMessage, Pipelines, Retries, ShutdownNotifications, TimeLimit
+from dramatiq.middleware import (AgeLimit, Callbacks, CurrentMessage, Middleware, Pipelines, Retries,
+                                 ShutdownNotifications, TimeLimit)
 
 from cocreate.settings import Settings
 
@@ -47,11 +48,36 @@ def embedded() -> bool:
     return isinstance(_broker, StubBroker)
 
 
-def start_embedded_worker(threads: int = 1) -> dramatiq.Worker | None:
-    """In embedded mode, consume the in-process queue on a background thread."""
+class LowerThreadPriority(Middleware):
+    """Raise the niceness of each worker thread by ``nice`` (Linux schedules threads one by one).
+
+    In embedded mode the analysis threads share the cores with the API's request handling; niced,
+    they yield the CPU whenever a request is runnable, so request latency stops depending on
+    whether a batch is being analysed. Worker throughput is unchanged while the API is idle."""
+
+    def __init__(self, nice: int):
+        self.nice = nice
+
+    def after_worker_thread_boot(self, broker, thread) -> None:
+        import os
+        import threading
+
+        if self.nice <= 0 or not hasattr(os, "setpriority"):
+            return
+        tid = threading.get_native_id()
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + self.nice))
+        except OSError:  # not permitted here: run at normal priority
+            pass
+
+
+def start_embedded_worker(threads: int = 1, nice: int = 0) -> dramatiq.Worker | None:
+    """In embedded mode, consume the in-process queue on background threads (niced by ``nice``)."""
     global _worker
     if not embedded() or _worker is not None:
         return _worker
+    if nice > 0 and not any(isinstance(m, LowerThreadPriority) for m in _broker.middleware):
+        _broker.add_middleware(LowerThreadPriority(nice))
     _worker = dramatiq.Worker(_broker, worker_threads=threads, worker_timeout=100)
     _worker.start()
     return _worker
