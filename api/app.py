@@ -41,6 +41,13 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
                 import torch
 
                 torch.set_num_threads(max(1, (os.cpu_count() or 1) // settings.worker_threads))
+            if settings.switch_interval_ms > 0:
+                # the analysis threads run Python between torch kernels; a short GIL switch interval
+                # keeps a request from queueing 5 ms behind them at every hand-over (py-spy showed
+                # single-post requests spending most of their time waiting to get the GIL back)
+                import sys
+
+                sys.setswitchinterval(settings.switch_interval_ms / 1000)
             broker.start_embedded_worker(threads=settings.worker_threads, nice=settings.worker_nice)
         recover_pending(settings.model_copy(update={"recover_after_s": 0.0}))
         if on_ready is not None:

@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     analysis_batch: int = Field(128, description="posts per analysis task")
     worker_threads: int = Field(2, description="analysis threads of the in-process worker (embedded mode); torch "
                                                "then uses cores / threads intra-op threads each")
-    worker_nice: int = Field(10, description="niceness added to the in-process worker's analysis threads, so API "
+    switch_interval_ms: float = Field(0.0, description="Python's GIL switch interval while the in-process worker runs "
+                                                      "(embedded mode; 0 = Python's default, 5 ms)")
+    worker_nice: int = Field(0, description="niceness added to the in-process worker's analysis threads, so API "
                                            "requests get the CPU first (embedded mode; 0 = off)")
     rate_limit_per_min: int = Field(600, description="requests per minute per API key")
     task_max_retries: int = Field(3, description="retries of a failing task before it is dead-lettered")

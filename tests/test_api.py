@@ -293,19 +293,25 @@ def test_users_ledger_and_response_clock(service):
     assert clock["posts"]["answered"] == 1 and clock["posts"]["unanswered"] == 3
 
 
-def test_embedded_worker_threads_are_niced(service):
-    """Analysis threads run niced in embedded mode, so request handling gets the CPU first."""
+def test_embedded_worker_threads_can_be_niced(tmp_path, monkeypatch):
+    """COCREATE_WORKER_NICE=10: the in-process analysis threads run niced, request threads do not."""
     import os
     import threading
 
     from dramatiq.worker import _WorkerThread
 
-    client, keys, _ = service
-    r = client.post("/v1/posts", json={"posts": [{"external_id": "n1", "user_id": "u1", "text": "物流很快"}]},
-                    headers=auth(keys["acme"]["ingest"]))
-    assert r.status_code == 200
-    wait_analysed()
-    workers = [t for t in threading.enumerate() if isinstance(t, _WorkerThread)]
-    assert workers
+    monkeypatch.setenv("COCREATE_DATABASE_URL", f"sqlite:///{tmp_path}/nice.db")
+    monkeypatch.setenv("COCREATE_ANALYZER_KIND", "fake")
+    monkeypatch.setenv("COCREATE_WORKER_NICE", "10")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    from api.app import create_app
+    from api.worker.broker import stop_embedded_worker
+    from cocreate.settings import Settings
+
+    stop_embedded_worker()
     base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    assert all(os.getpriority(os.PRIO_PROCESS, t.native_id) == min(19, base + 10) for t in workers)
+    with TestClient(create_app(Settings())):
+        workers = [t for t in threading.enumerate() if isinstance(t, _WorkerThread)]
+        assert workers
+        assert all(os.getpriority(os.PRIO_PROCESS, t.native_id) == min(19, base + 10) for t in workers)
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base

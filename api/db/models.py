@@ -21,10 +21,11 @@ class Tenant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    # per-tenant JSON state of the streaming models (crisis detector), updated by the workers
-    crisis_state: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # per-tenant JSON state of the streaming models (crisis detector), updated by the workers; deferred
+    # (loaded on first access): it grows with the tenant's posts, and every request loads the tenant row
+    crisis_state: Mapped[dict | None] = mapped_column(JSON, nullable=True, deferred=True)
     # the tenant's fitted IdeaClusterer (IdeaClusterer.to_bytes) and a version bumped on each change
-    clusterer: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    clusterer: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     clusterer_version: Mapped[int] = mapped_column(Integer, default=0)
     reclustered_at: Mapped[dt.datetime | None]
 

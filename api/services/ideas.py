@@ -23,12 +23,13 @@ _cache_lock = threading.Lock()
 
 def clusterer_of(tenant: Tenant) -> IdeaClusterer | None:
     """The tenant's clusterer, deserialised once per version per process."""
-    if tenant.clusterer is None:
-        return None
     with _cache_lock:
         hit = _cache.get(tenant.id)
         if hit is None or hit[0] != tenant.clusterer_version:
-            hit = (tenant.clusterer_version, IdeaClusterer.from_bytes(tenant.clusterer))
+            blob = tenant.clusterer  # deferred column: read only when the cached copy is stale
+            if blob is None:
+                return None
+            hit = (tenant.clusterer_version, IdeaClusterer.from_bytes(blob))
             _cache[tenant.id] = hit
         return hit[1]
 

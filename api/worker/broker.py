@@ -88,6 +88,8 @@ def stop_embedded_worker() -> None:
     if _worker is not None:
         _worker.stop()
         _worker = None
+    if _broker is not None:  # the next embedded worker starts with its own settings
+        _broker.middleware[:] = [m for m in _broker.middleware if not isinstance(m, LowerThreadPriority)]
 
 
 def join_embedded(timeout_ms: int = 60_000) -> None:
