@@ -241,6 +241,9 @@ reading each text (`bench/error_readings.json`).
 
 {md_table(err_rows)}
 """
+    reading = REPO / "bench" / "signals_reading.md"  # our reading of the shortfalls, kept beside the bench
+    if reading.exists():
+        body += "\n" + reading.read_text(encoding="utf-8")
     write_report("signals.md", "Signals: sentiment, intent, trust", "python bench/signals.py", body)
 
 
