@@ -8,12 +8,11 @@ the windows. The rule labeler's votes can be blended into the final intent and s
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch

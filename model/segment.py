@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from pathlib import Path
-
 from functools import lru_cache
+from pathlib import Path
 
 import jieba
 
