@@ -92,19 +92,28 @@ app.add_typer(train_app, name="train")
 def train_signals(
     epochs: Annotated[int, typer.Option(help="passes over the training texts")] = 2,
     max_train: Annotated[Optional[int], typer.Option(help="cap on training reviews")] = None,
-    exclude_cat: Annotated[Optional[str], typer.Option(help="leave this category out (domain shift)")] = None,
-    tuned_layers: Annotated[int, typer.Option(help="top encoder layers to fine-tune")] = 3,
+    exclude_cat: Annotated[Optional[str], typer.Option(help="leave this review category out (domain shift)")] = None,
+    holdout_domains: Annotated[Optional[str], typer.Option(
+        help="comma-separated written-post domains kept out of training and tuning (all go to test)")] = None,
+    layers: Annotated[int, typer.Option(help="encoder layers used (12: teacher; fewer: a student)")] = 12,
+    tuned_layers: Annotated[int, typer.Option(help="top encoder layers to fine-tune")] = 4,
+    teacher: Annotated[Optional[Path], typer.Option(help="a trained analyzer whose probabilities are soft targets")] = None,
     out: Annotated[Optional[Path], typer.Option(help="output directory")] = None,
     reviews: Annotated[Optional[Path], typer.Option(help="the shared reviews CSV")] = None,
     w_distill: Annotated[float, typer.Option(help="weight of the keep-the-embedding loss")] = 2.0,
-    lr_layers: Annotated[float, typer.Option(help="learning rate of the tuned layers")] = 4e-5,
+    lr_layers: Annotated[float, typer.Option(help="learning rate of the tuned layers")] = 5e-5,
     bf16: Annotated[bool, typer.Option(help="bf16 autocast (fast on AVX-512 BF16 CPUs)")] = False,
 ) -> None:
-    """Fine-tune the top layers and the sentiment/intent/trust heads (see training/signals.py)."""
+    """Fine-tune the top layers and the sentiment/intent/trust heads on labelled data (see training/signals.py)."""
     from training.signals import TrainConfig, train
 
     tc = TrainConfig(epochs=epochs, max_train=max_train, exclude_cat=exclude_cat, tuned_layers=tuned_layers,
-                     w_distill=w_distill, lr_layers=lr_layers, bf16=bf16)
+                     layers=layers, w_distill=w_distill, lr_layers=lr_layers, bf16=bf16, teacher=teacher,
+                     holdout_domains=tuple(d for d in (holdout_domains or "").split(",") if d))
+    if not 1 <= tuned_layers <= layers <= 12:
+        fail("need 1 <= --tuned-layers <= --layers <= 12")
+    if teacher and not (teacher / "analyzer_config.json").exists():
+        fail(f"{teacher}: no trained analyzer there")
     if out:
         tc.out = out
     if reviews:
@@ -161,10 +170,17 @@ def _side_process(n: int):
 
 
 def _text_features(texts: list[str]):
+    """jieba tokens and keywords, plus the rule labeler's votes only where the analyzer's decision
+    layer blends them (``lexicon_weight`` > 0; the v4 analyzers decide without rules)."""
+    import json
+
     from cocreate.loaders import load_segmenter, load_text_lexicon
+    from cocreate.settings import get_settings
     from model.analyzer import text_features
 
-    return text_features(texts, load_segmenter(), load_text_lexicon())
+    cfg = json.loads((get_settings().analyzer_dir / "analyzer_config.json").read_text(encoding="utf-8"))
+    lexicon = load_text_lexicon() if cfg.get("lexicon_weight", 0) > 0 else None
+    return text_features(texts, load_segmenter(), lexicon)
 
 
 def _register() -> None:

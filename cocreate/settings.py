@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     hub_offline: bool = Field(True, description="never download from a model hub")
     threads: int | None = Field(None, description="torch intra-op threads (default: torch's)")
     batch_size: int = 64
+    analyzer: str = Field("analyzer", description="trained analyzer: a folder name under <data_dir>/models "
+                                                  "('analyzer', the default 6-layer student; 'teacher', the "
+                                                  "12-layer model it was distilled from) or a path")
     precision: str = Field("auto", description="analyzer arithmetic: auto (bf16 where native, else fp32), "
                                                 "fp32, bf16 or int8 (fastest, ~0.6 pt less accurate)")
     streams: int = Field(0, description="parallel single-threaded forward passes of `cocreate analyze` "
@@ -61,7 +64,8 @@ class Settings(BaseSettings):
 
     @property
     def analyzer_dir(self) -> Path:
-        return self.data_dir / "models" / "analyzer"
+        p = Path(self.analyzer)
+        return p if (p.is_absolute() or len(p.parts) > 1) else self.data_dir / "models" / self.analyzer
 
     @property
     def lexicon_dir(self) -> Path:

@@ -49,10 +49,11 @@ class Analysis:
 class RawOutput:
     """Per-text model outputs before decisions: probabilities and embeddings."""
 
-    p_pos: np.ndarray  # [n]
+    p_pos: np.ndarray  # [n] P(positive | not neutral), calibrated
     intent: np.ndarray  # [n, I]
     trust: np.ndarray  # [n, S]
     embedding: np.ndarray  # [n, d] unit length
+    sentiment3: np.ndarray | None = None  # [n, 3] P(negative, neutral, positive) for 3-class heads
 
 
 @dataclass
@@ -144,7 +145,7 @@ class Analyzer:
         lengths = np.array([len(x) for x in win.ids])
         W = len(win.ids)
         emb = np.zeros((W, enc.dim), np.float32)
-        sent = np.zeros((W, 2), np.float32)
+        sent = np.zeros((W, cfg.sentiment_classes), np.float32)
         intent = np.zeros((W, len(cfg.intents)), np.float32)
         trust = np.zeros((W, len(cfg.signals)), np.float32)
         pad = enc.tokenizer.pad_token_id or 0
@@ -198,15 +199,27 @@ class Analyzer:
             np.add.at(tot, win.owner, win.weight)
             return acc / tot[:, None]
 
-        s = per_text(sent)
-        p_pos = 1 / (1 + np.exp(-self.sentiment_logodds(s[:, 1] - s[:, 0], texts) / cfg.temperature))
+        p_pos, p3 = self.sentiment_probs(per_text(sent), texts)
         il = per_text(intent)
         ip = np.exp(il - il.max(1, keepdims=True))
         ip /= ip.sum(1, keepdims=True)
         tp = 1 / (1 + np.exp(-per_text(trust)))
         e = per_text(emb)
         e /= np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
-        return RawOutput(p_pos, ip, tp, e.astype(np.float32))
+        return RawOutput(p_pos, ip, tp, e.astype(np.float32), p3)
+
+    def sentiment_probs(self, logits: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Calibrated P(pos | polar) [n] and, for 3-class heads, P(neg, neu, pos) [n, 3] from per-text
+        sentiment logits. The positive-vs-negative log-odds are blended with the char n-gram model's
+        and divided by the temperature; the neutral logit keeps its offset from the polar pair."""
+        T = self.config.temperature
+        if logits.shape[1] == 2:
+            return 1 / (1 + np.exp(-self.sentiment_logodds(logits[:, 1] - logits[:, 0], texts) / T)), None
+        b = self.sentiment_logodds(logits[:, 2] - logits[:, 0], texts) / T
+        neu = (logits[:, 1] - (logits[:, 0] + logits[:, 2]) / 2) / T
+        z = np.stack([-b / 2, neu, b / 2], 1)
+        z = np.exp(z - z.max(1, keepdims=True))
+        return 1 / (1 + np.exp(-b)), z / z.sum(1, keepdims=True)
 
     def sentiment_logodds(self, neural: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """Blend the encoder's log-odds with the char n-gram model's (before temperature)."""
@@ -223,33 +236,14 @@ class Analyzer:
             votes = None
         elif votes is None and self.lexicon:
             votes = self.lexicon.label_many(texts)
-        bias = np.array([cfg.intent_bias.get(i, 0.0) for i in cfg.intents])
+        d = decisions(raw, cfg, votes)
         out = []
         for k in range(len(texts)):
-            p = float(raw.p_pos[k])
-            score = 2 * p - 1
-            ip = raw.intent[k].copy()
-            tp = raw.trust[k].copy()
-            if votes is not None:
-                v = votes[k]
-                if v.intent is not None:
-                    ip = (1 - cfg.lexicon_weight) * ip
-                    ip[cfg.intents.index(v.intent)] += cfg.lexicon_weight
-                tp = (1 - cfg.lexicon_weight) * tp + cfg.lexicon_weight * np.array(
-                    [v.signals[s] for s in cfg.signals], dtype=np.float64)
-            # class priors only where the rules abstain: an explicit cue (希望…, 坏了) outranks a prior
-            prior = bias if (votes is None or votes[k].intent is None) else 0.0
-            label = cfg.intents[int(np.argmax(np.log(ip + 1e-9) + prior))]
-            if abs(score) < cfg.neutral_band:
-                sent = "neutral"
-            else:
-                sent = "positive" if score > 0 else "negative"
-            trust = {s: round(float(tp[j]), 4) for j, s in enumerate(cfg.signals)}
-            signals = [s for j, s in enumerate(cfg.signals) if tp[j] >= cfg.signal_thresholds.get(s, 0.5)]
-            out.append({"sentiment": {"label": sent, "score": round(score, 4)},
-                        "intent": {"label": label, "scores": {i: round(float(ip[j]), 4)
-                                                              for j, i in enumerate(cfg.intents)}},
-                        "trust": trust, "signals": signals})
+            out.append({"sentiment": {"label": d.sentiment[k], "score": round(float(d.score[k]), 4)},
+                        "intent": {"label": d.intent[k], "scores": {i: round(float(d.intent_p[k, j]), 4)
+                                                                    for j, i in enumerate(cfg.intents)}},
+                        "trust": {s: round(float(d.trust_p[k, j]), 4) for j, s in enumerate(cfg.signals)},
+                        "signals": [s for j, s in enumerate(cfg.signals) if d.signals[k, j]]})
         return out
 
     def analyze(self, texts: Sequence[str], batch_size: int = 64,
@@ -273,3 +267,47 @@ class Analyzer:
         decisions = self.decide(raw, texts, votes=features.votes)
         return [Analysis(features.tokens[k], features.keywords[k], d["sentiment"], d["intent"], d["trust"],
                          d["signals"], raw.embedding[k]) for k, d in enumerate(decisions)]
+
+
+@dataclass
+class Decisions:
+    sentiment: np.ndarray  # [n] str
+    score: np.ndarray  # [n] P(pos) − P(neg)
+    intent: np.ndarray  # [n] str
+    intent_p: np.ndarray  # [n, I]
+    trust_p: np.ndarray  # [n, S]
+    signals: np.ndarray  # [n, S] bool
+
+
+def decisions(raw: RawOutput, cfg, votes: list | None = None) -> Decisions:
+    """The decision layer, vectorised (the analyzer and ``training/tune.py`` share it): sentiment
+    label, intent with its class priors, the sentiment-consistency rule, and signal thresholds."""
+    n = len(raw.p_pos)
+    ip = raw.intent.astype(np.float64).copy()
+    tp = raw.trust.astype(np.float64).copy()
+    voted = np.zeros(n, bool)
+    if votes is not None and cfg.lexicon_weight > 0:
+        w = cfg.lexicon_weight
+        for k, v in enumerate(votes):
+            if v.intent is not None:
+                voted[k] = True
+                ip[k] *= 1 - w
+                ip[k, cfg.intents.index(v.intent)] += w
+            tp[k] = (1 - w) * tp[k] + w * np.array([v.signals[s] for s in cfg.signals], dtype=np.float64)
+    if raw.sentiment3 is not None:
+        score = raw.sentiment3[:, 2] - raw.sentiment3[:, 0]
+        k3 = np.argmax(np.log(raw.sentiment3 + 1e-9) + np.array([0.0, cfg.neutral_bias, 0.0]), 1)
+    else:
+        score = 2 * raw.p_pos - 1
+        k3 = np.where(np.abs(score) < cfg.neutral_band, 1, np.where(score > 0, 2, 0))
+    sentiment = np.array(["negative", "neutral", "positive"])[k3]
+    # class priors only where the rules abstain: an explicit cue (希望…, 坏了) outranks a prior
+    bias = np.array([cfg.intent_bias.get(i, 0.0) for i in cfg.intents])
+    logit = np.log(ip + 1e-9) + np.where(voted[:, None], 0.0, bias[None, :])
+    if cfg.intent_follows_sentiment:
+        # a post read as negative is never praise, one read as positive never a complaint
+        logit[k3 == 0, cfg.intents.index("praise")] = -np.inf
+        logit[k3 == 2, cfg.intents.index("complaint")] = -np.inf
+    intent = np.array(cfg.intents)[np.argmax(logit, 1)]
+    thr = np.array([cfg.signal_thresholds.get(s, 0.5) for s in cfg.signals])
+    return Decisions(sentiment, score, intent, ip, tp, tp >= thr[None, :])

@@ -26,8 +26,9 @@ class AnalyzerConfig:
 
     base_encoder: str = "multilingual-e5-small"
     hidden_size: int = 384
-    num_layers: int = 12
+    num_layers: int = 12  # encoder layers used: the base's first ``num_layers`` (a student uses fewer)
     tuned_layers: int = 3
+    sentiment_classes: int = 2  # 2: negative/positive; 3: negative/neutral/positive
     head_hidden: int = 256
     dropout: float = 0.1
     intents: list[str] = field(default_factory=lambda: list(INTENTS))
@@ -35,10 +36,12 @@ class AnalyzerConfig:
     # decision layer, tuned after training
     temperature: float = 1.0  # the blended sentiment log-odds are divided by it (calibration)
     ngram_weight: float = 0.0  # share of the char n-gram model in the sentiment log-odds
-    neutral_band: float = 0.0  # |score| below it is neutral
+    neutral_band: float = 0.0  # |score| below it is neutral (2-class heads)
+    neutral_bias: float = 0.0  # log-prior boost of neutral (3-class heads)
     signal_thresholds: dict[str, float] = field(default_factory=lambda: {s: 0.5 for s in SIGNALS})
     lexicon_weight: float = 0.0  # weight of the rule labeler's votes in the final decision
     intent_bias: dict[str, float] = field(default_factory=dict)
+    intent_follows_sentiment: bool = False  # negative → never praise, positive → never complaint
     training: dict = field(default_factory=dict)  # provenance: data, split, seeds, figures
 
     @property
@@ -57,7 +60,7 @@ class AnalyzerConfig:
 
 @dataclass
 class HeadOutput:
-    """Per-post outputs: ``embedding`` [b, d] (unnormalised mean), logits [b, 2] / [b, I] / [b, S]."""
+    """Per-post outputs: ``embedding`` [b, d] (unnormalised mean), logits [b, 2 or 3] / [b, I] / [b, S]."""
 
     embedding: torch.Tensor
     sentiment_logits: torch.Tensor
@@ -70,7 +73,7 @@ class SignalHeads(nn.Module):
         super().__init__()
         self.proj = nn.Sequential(nn.Linear(2 * cfg.hidden_size, cfg.head_hidden), nn.GELU(),
                                   nn.Dropout(cfg.dropout))
-        self.sentiment = nn.Linear(cfg.head_hidden, 2)
+        self.sentiment = nn.Linear(cfg.head_hidden, cfg.sentiment_classes)
         self.intent = nn.Linear(cfg.head_hidden, len(cfg.intents))
         self.trust = nn.Linear(cfg.head_hidden, len(cfg.signals))
 
@@ -93,12 +96,14 @@ def layer_mask(base_model: nn.Module, mask: torch.Tensor, hidden: torch.Tensor) 
 
 
 class TunedTop(nn.Module):
-    """Fine-tuned copies of the base encoder's last ``tuned_layers`` layers, plus the heads."""
+    """Fine-tuned copies of layers ``cut`` … ``num_layers - 1`` of the base encoder, plus the heads.
+    With ``num_layers`` below the base's depth this is a shallow student: the base's later layers
+    are never run."""
 
     def __init__(self, cfg: AnalyzerConfig, base_model: nn.Module):
         super().__init__()
         self.cfg = cfg
-        self.layers = nn.ModuleList(copy.deepcopy(base_model.encoder.layer[cfg.cut:]))
+        self.layers = nn.ModuleList(copy.deepcopy(base_model.encoder.layer[cfg.cut:cfg.num_layers]))
         self.heads = SignalHeads(cfg)
         self._base = [base_model]  # not a submodule: never saved with the top
 

@@ -32,8 +32,10 @@ def test_output_contract(analyzer):
             assert (a.sentiment["score"] > 0) == (a.sentiment["label"] == "positive")
         assert set(a.intent["scores"]) == set(INTENTS) and a.intent["label"] in INTENTS
         assert abs(sum(a.intent["scores"].values()) - 1) < 1e-3
-        assert a.intent["label"] == max(a.intent["scores"], key=a.intent["scores"].get) \
-            or analyzer.config.intent_bias
+        if not analyzer.config.intent_bias and not analyzer.config.intent_follows_sentiment:
+            assert a.intent["label"] == max(a.intent["scores"], key=a.intent["scores"].get)
+        if analyzer.config.intent_follows_sentiment:
+            assert (a.sentiment["label"], a.intent["label"]) not in {("negative", "praise"), ("positive", "complaint")}
         assert set(a.trust) == set(SIGNALS) and all(0 <= p <= 1 for p in a.trust.values())
         assert all(a.trust[s] >= analyzer.config.signal_thresholds[s] for s in a.signals)
         assert a.embedding.shape == (384,) and abs(np.linalg.norm(a.embedding) - 1) < 1e-4
