@@ -7,11 +7,14 @@
   only: the shared texts never enter the repo). A row whose id is not in its input chunk is refused.
 - ``--written DIR``: folders of ``part_NN.jsonl`` (``{"d", "st", "s", "i", "t", "x"}``) of posts we
   wrote; written to ``data/written/posts_v4.jsonl`` in the training format. Exact duplicates dropped.
-Bad rows are reported with file and line and left out; nothing else is changed.
+Bad rows are reported with file and line and left out. Labels settled by adjudication in the
+agreement study (``data/labels/agreement.tsv``, see ``python -m training.agreement``) replace the
+first pass's for the posts concerned.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -38,7 +41,15 @@ def parse_review_label(line: str) -> tuple[str, str, str, list[str]]:
     bad = [s for s in sigs if s not in SIGNALS]
     if bad:
         raise ValueError(f"unknown signals {bad}")
-    return id_, sent, intent, sorted(set(sigs), key=SIGNALS.index)
+    return id_, sent, intent, with_purchase(sigs)
+
+
+def with_purchase(sigs) -> list[str]:
+    """LABELS.md: purchase is 1 whenever repurchase is 1 (annotators often left it implied)."""
+    sigs = set(sigs)
+    if "repurchase" in sigs:
+        sigs.add("purchase")
+    return sorted(sigs, key=SIGNALS.index)
 
 
 def parse_written(obj: dict) -> dict:
@@ -51,13 +62,31 @@ def parse_written(obj: dict) -> dict:
     text = str(obj["x"]).strip()
     if not text or "\t" in text or "\n" in text:
         raise ValueError("empty text or a tab/newline inside")
-    sig = sorted(set(obj["t"]), key=SIGNALS.index)
+    sig = with_purchase(obj["t"])
     return {"text": text, "domain": obj["d"], "style": obj["st"], "sentiment": SENT[obj["s"]],
             "intent": obj["i"], "signals": sig}
 
 
+def text_key(text: str) -> str:
+    """How the agreement study names a written post (its texts stay in data/written only)."""
+    return "w:" + hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:16]
+
+
+def settled_labels(path: Path = REPO / "data" / "labels" / "agreement.tsv") -> dict[str, tuple[str, str, list[str]]]:
+    """source id → (sentiment, intent, signals) settled by adjudication (rows where the two readings differed)."""
+    if not path.exists():
+        return {}
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        f = line.split("\t")
+        if len(f) >= 12 and f[11] != "agree":
+            out[f[1]] = (f[8], f[9], with_purchase([] if f[10] in {"-", ""} else f[10].split(",")))
+    return out
+
+
 def import_reviews(dirs: list[Path]) -> tuple[list[str], list[str]]:
     rows, errors, seen = [], [], set()
+    settled = settled_labels()
     for d in dirs:
         for out in sorted((d / "out").glob("chunk_*.tsv")):
             src = d / out.name
@@ -74,6 +103,8 @@ def import_reviews(dirs: list[Path]) -> tuple[list[str], list[str]]:
                     errors.append(f"{out}:{k}: {e}")
                     continue
                 seen.add(id_)
+                if id_ in settled:
+                    sent, intent, sig = settled[id_]
                 rows.append(f"{id_}\t{sent}\t{intent}\t{','.join(sig) or '-'}")
             missing = set(want) - seen
             if missing:
@@ -83,6 +114,7 @@ def import_reviews(dirs: list[Path]) -> tuple[list[str], list[str]]:
 
 def import_written(dirs: list[Path]) -> tuple[list[dict], list[str]]:
     rows, errors, seen = [], [], set()
+    settled = settled_labels()
     for d in dirs:
         for part in sorted(d.glob("part_*.jsonl")):
             for k, line in enumerate(part.read_text(encoding="utf-8").splitlines(), 1):
@@ -97,6 +129,9 @@ def import_written(dirs: list[Path]) -> tuple[list[dict], list[str]]:
                     errors.append(f"{part}:{k}: duplicate text")
                     continue
                 seen.add(r["text"])
+                if text_key(r["text"]) in settled:
+                    sent, r["intent"], r["signals"] = settled[text_key(r["text"])]
+                    r["sentiment"] = SENT[sent]
                 rows.append(r)
     return rows, errors
 
