@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 from tqdm import tqdm
 
-from cocreate.cli import fail
+from cocreate.cli_helpers import fail
 
 
 def _time(v, row: int) -> dt.datetime:
@@ -64,7 +64,8 @@ def crisis(stream: Path, output: Annotated[Path, typer.Option("-o", "--output")]
     with output.open("w", encoding="utf-8") as f:
         for a in alerts:
             f.write(json.dumps(a.to_dict(), ensure_ascii=False) + "\n")
-    for a in alerts:
+    # crises first, most severe first (safety and deception lead), then the notices in time order
+    for a in sorted(alerts, key=lambda a: (a.kind != "crisis", -a.severity if a.kind == "crisis" else 0, a.opened_at)):
         mark = "!!" if a.kind == "crisis" else "  "
         typer.echo(f"{mark} {a.opened_at}  {a.kind:12s} sev {a.severity:2d}  {a.count:3d} posts  {a.label}")
     n_crisis = sum(a.kind == "crisis" for a in alerts)

@@ -1,37 +1,41 @@
-"""Crisis detection: per-topic bursts of worrying posts against a baseline that knows the daily rhythm.
+"""Crisis detection: a burst of worrying posts about *one thing*, far above what the hour expects.
 
-Streaming, in stream time (each post's ``created_at``), O(1) amortised per post:
+Streaming, in stream time (each post's ``created_at``), O(keys) per post:
 
-* **What counts.** Each post gets a *concern weight*: 0 for positive posts (praise never makes a
-  crisis), 1 for a negative post, more when it carries deception or safety/privacy signals (users
-  forgive mistakes, never deception), a little more for mistakes. Positive posts feed a separate
-  praise counter that can only open a ``praise_spike`` notice.
-* **Baseline.** Per topic, an exponentially weighted rate of concern per 10-minute bucket, times an
-  hour-of-day profile learned from the whole stream (evening peaks, quiet nights), so 20 complaints
-  at 21:00 are less surprising than 20 at 04:00. Both adapt continuously; a topic's level is not
-  updated while one of its alerts is open, so a crisis does not teach the baseline that crises are
-  normal.
-* **Burst test.** Poisson tail of the concern in the last 30 minutes against the baseline over the
-  same 30 minutes (chosen over EWMA control limits and CUSUM in ``bench/crisis.py``: it needs no
-  warm-up per topic and reacts within one window). A crisis needs p < ``p_crisis``, at least
-  ``min_posts`` worrying posts in the window and from ``min_users`` different users; smaller
-  surprises open a ``grumble`` notice.
-* **Severity 1–10** grows with −log10 p and with the share of deception and safety posts.
-* **One burst, one alert.** While an alert is open, later posts of its topic update it (post ids,
-  severity, signal mix); it closes after ``cooldown`` without excess, and only then can the topic
-  open a new one.
+* **What counts.** A post is *worrying* if it is negative or carries deception / safety signals;
+  positive posts feed a separate praise side that can only open a ``praise_spike`` notice.
+* **What a topic is.** Each worrying post counts in several series (``model/crisis_topics.py``):
+  each of its keywords, each worrying signal (deception, safety/privacy, mistake) and its cluster
+  topic when it has one. Coarse cluster topics and embeddings are not needed: posts about the same
+  thing share words (「发霉」, 「赠品」, 「停电」) or a signal, posts about different dishes do not.
+* **Baseline.** Per series, a learned share of worrying posts (decayed, from the stream itself)
+  times the other worrying posts of the last 30 minutes — or the hour-of-week seasonal volume
+  (``model/crisis_season.py``) when that is larger. An evening peak raises every series' expectation
+  together, so a peak of complaints about different dishes is expected volume; a crisis is one
+  series far above its share. The test is the Poisson tail of the series' count.
+* **Crisis.** p below ``p_keyword`` (keywords: many series, so stricter) or ``p_signal`` / topic,
+  at least ``min_posts`` posts from ``min_users`` users. Smaller surprises open ``grumble`` notices
+  that can escalate; a crisis seen from several series is one alert (twins merge by shared posts).
+* **Severity 1–10.** Crises 4–10: safety and deception share first, then size and surprise; an
+  outage of mistakes alone ranks below a scandal of the same size. Notices 1–3.
+* **Labels** name the theme and the words that are frequent in the alert and rare in the
+  background, e.g. 「安全/卫生：发霉 / 火龙果 / 拉肚子」.
 """
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import deque
-from dataclasses import asdict, dataclass, field
+from collections import Counter, deque
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 
-BUCKET = dt.timedelta(minutes=10)
-WINDOW_BUCKETS = 3  # the burst test looks at the last 30 minutes
+from model.crisis_season import SeasonalVolume
+from model.crisis_topics import ShareTable, label, post_keys, theme, topic_words
+
 HEAVY = ("deception", "safety_privacy")
-HEAVY_TOPIC = -2  # the stream-wide series of deception and safety posts
+STATE_VERSION = 2
+FITTED = Path(__file__).resolve().parents[1] / "data" / "crisis" / "config.json"
 
 
 @dataclass
@@ -48,29 +52,45 @@ class PostEvent:
 
 @dataclass
 class CrisisConfig:
-    p_crisis: float = 1e-6
-    p_notice: float = 1e-3
+    window: dt.timedelta = dt.timedelta(minutes=30)
+    p_keyword: float = 1e-7  # crisis threshold of a keyword series
+    p_signal: float = 1e-6  # … of a signal or cluster-topic series
+    p_notice: float = 1e-4
     min_posts: int = 7
     min_users: int = 4
-    prior_rate: float = 0.05  # concern per bucket expected of a topic never seen before
-    level_halflife_h: float = 24.0 * 3
-    profile_halflife_d: float = 7.0
+    notice_posts: int = 4
+    plain_min_posts: int = 8  # … for a burst with under 30% deception/safety posts
+    plain_factor: float = 0.1  # its p threshold, relative
+    floor: float = 0.3  # expected posts of any series in a window beyond its seasonal share, at least
+    min_share: float = 0.003  # no series is rarer than this (shares of unseen words are uncertain)
+    share_halflife_posts: float = 3000.0
+    max_keys: int = 3000
+    warm_posts: int = 100  # posts learned before keyword, topic and mistake series may alarm
     cooldown: dt.timedelta = dt.timedelta(hours=2)
+    praise_posts: int = 15
     w_negative: float = 1.0
     w_mistake: float = 0.5
     w_heavy: float = 2.0
-    praise_min_posts: int = 30
+
+    @classmethod
+    def fitted(cls, path: Path | None = None) -> "CrisisConfig":
+        """The settings ``bench/crisis.py --fit`` chose on its tuning streams (``data/crisis/config.json``),
+        or the defaults where that file is absent."""
+        path = path or FITTED
+        if not path.exists():
+            return cls()
+        names = {f.name: f.type for f in fields(cls)}
+        got = json.loads(path.read_text(encoding="utf-8")).get("settings", {})
+        return cls(**{k: (dt.timedelta(seconds=v) if k in ("window", "cooldown") else v)
+                      for k, v in got.items() if k in names})
 
 
 def concern(e: PostEvent, cfg: CrisisConfig) -> float:
-    """How much a post adds to a crisis: nothing if positive; deception and safety weigh most."""
+    """How much a post weighs in an alert: nothing if positive; deception and safety weigh most."""
     heavy = any(s in e.signals for s in HEAVY)
-    if e.sentiment_label == "positive" and not heavy:
-        return 0.0
     if e.sentiment_label != "negative" and not heavy:
         return 0.0
-    w = cfg.w_negative + (cfg.w_heavy if heavy else 0.0) + (cfg.w_mistake if "mistake" in e.signals else 0.0)
-    return w
+    return cfg.w_negative + (cfg.w_heavy if heavy else 0.0) + (cfg.w_mistake if "mistake" in e.signals else 0.0)
 
 
 def poisson_sf(k: float, lam: float) -> float:
@@ -96,6 +116,25 @@ def poisson_sf(k: float, lam: float) -> float:
     return max(0.0, 1.0 - cdf)
 
 
+def binom_sf(k: int, n: int, p: float) -> float:
+    """P(X ≥ k) for X ~ Binomial(n, p), summed in log space from k upwards (1.0 at or below the mean)."""
+    if k <= 0:
+        return 1.0
+    if k > n:
+        return 0.0
+    if k <= n * p:
+        return 1.0
+    lp, lq = math.log(p), math.log1p(-p)
+    log_term = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k * lp + (n - k) * lq
+    total, term, i = 0.0, 1.0, k
+    ratio = p / (1 - p)
+    while i <= n and (term > 1e-17 * total or total == 0.0):
+        total += term
+        term *= (n - i) / (i + 1) * ratio
+        i += 1
+    return min(1.0, math.exp(log_term) * total)
+
+
 @dataclass
 class Alert:
     alert_id: str
@@ -103,8 +142,8 @@ class Alert:
     topic: int
     opened_at: str  # ISO time of the post that opened it
     severity: int
-    count: int  # worrying (or, for praise, positive) posts in the burst so far
-    baseline: float  # expected concern over the window when it opened
+    count: int  # posts in the alert so far
+    baseline: float  # expected posts of the series over the window when it opened
     p_value: float
     post_ids: list[str]
     signal_mix: dict[str, int]
@@ -117,6 +156,8 @@ class Alert:
     resolved_at: str | None = None
     last_post_at: str = ""
     closed: bool = False
+    theme: str = ""  # safety_privacy | deception | mistake | other | praise
+    keys: list[str] = field(default_factory=list)  # the series it was seen in
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -154,248 +195,257 @@ def playbook(mix: dict[str, int]) -> list[dict]:
     ]
 
 
-class _Topic:
-    """Rolling buckets and baseline level of one topic."""
+def severity(a: Alert) -> int:
+    """1–10 as a moderator would order them: safety and deception before mistakes, then size and surprise."""
+    if a.kind != "crisis":
+        return min(3, 1 + int(a.count >= 10) + int(a.kind == "grumble" and a.count >= 25))
+    n = max(a.count, 1)
+    heavy = min(1.0, (1.2 * a.signal_mix.get("safety_privacy", 0) + a.signal_mix.get("deception", 0)) / n)
+    surprise = min(1.0, -math.log10(max(a.p_value, 1e-300)) / 20)
+    return int(round(min(10, max(4, 4 + 3 * heavy + 1.5 * min(1.0, a.count / 50) + 1.5 * surprise))))
 
-    __slots__ = ("level", "buckets", "open_alert", "closed_at", "last_bucket")
 
-    def __init__(self, prior: float):
-        self.level = prior
-        self.buckets: deque = deque()  # (bucket index, concern, positive, [(post, user, w, signals, kws)])
-        self.open_alert: str | None = None
-        self.closed_at: int | None = None
-        self.last_bucket: int | None = None
+class _Side:
+    """The last ``window`` of posts of one side (worrying or positive): entries and per-key counts."""
+
+    __slots__ = ("posts", "counts")
+
+    def __init__(self):
+        self.posts: deque = deque()  # [ts, post_id, user, signals, keywords, keys, in a crisis]
+        self.counts: dict[str, int] = {}
+
+    def expire(self, ts: float, span: float) -> list[list]:
+        """Drop posts older than the window; returns them (the baseline learns a post only then)."""
+        gone = []
+        while self.posts and self.posts[0][0] <= ts - span:
+            x = self.posts.popleft()
+            gone.append(x)
+            for k in x[5]:
+                c = self.counts[k] - 1
+                if c:
+                    self.counts[k] = c
+                else:
+                    del self.counts[k]
+        return gone
+
+    def add(self, entry: list) -> None:
+        self.posts.append(entry)
+        for k in entry[5]:
+            self.counts[k] = self.counts.get(k, 0) + 1
 
 
 class CrisisDetector:
     def __init__(self, config: CrisisConfig | None = None):
-        self.config = config or CrisisConfig()
-        self.profile = [1.0] * 24  # relative post volume per hour of day (mean 1)
-        self._hour_counts = [0.0] * 24
-        self.topics: dict[int, _Topic] = {}
+        self.config = config or CrisisConfig.fitted()
+        c = self.config
+        self.shares = {"neg": ShareTable(c.share_halflife_posts, c.max_keys),
+                       "pos": ShareTable(c.share_halflife_posts, c.max_keys)}
+        self.season = {"neg": SeasonalVolume(), "pos": SeasonalVolume()}
+        self.sides = {"neg": _Side(), "pos": _Side()}
         self.alerts: dict[str, Alert] = {}
+        self.key_alert: dict[str, str] = {}  # series → its open alert
+        self._words: dict[str, Counter] = {}  # open alert → keyword counts (for its label)
         self._seq = 0
         self.now: dt.datetime | None = None
-        self._tz: dt.tzinfo = dt.UTC  # the stream's local time zone (hours of day are local)
 
     # ------------------------------------------------------------------ baseline
-    def _learn_rhythm(self, t: dt.datetime) -> None:
-        decay = 0.5 ** (1 / (self.config.profile_halflife_d * 24 * 6 * 10))  # per post, gentle
-        self._hour_counts = [c * decay for c in self._hour_counts]
-        self._hour_counts[t.hour] += 1.0
-        total = sum(self._hour_counts)
-        if total > 100:  # enough posts to trust the rhythm
-            self.profile = [max(0.2, 24 * c / total) for c in self._hour_counts]
+    def expected(self, side: str, key: str, t: dt.datetime) -> float:
+        """Expected posts of series ``key`` in the window ending at ``t`` from the seasonal volume."""
+        seasonal = self.season[side].expected_hour(t) * self.config.window.total_seconds() / 3600
+        if key == "+all":  # praise volume against the hour's usual positive volume
+            return max(seasonal, 1.0) * 1.5
+        return self._share(side, key) * seasonal + self.config.floor
 
-    def expected(self, topic: int, t: dt.datetime) -> float:
-        """Expected concern over the 30-minute window ending at ``t`` for ``topic``."""
-        st = self.topics.get(topic)
-        level = st.level if st else self.config.prior_rate
-        return max(level, 1e-3) * self.profile[t.hour] * WINDOW_BUCKETS
+    def _share(self, side: str, key: str) -> float:
+        return min(max(self.shares[side].share(key), self.config.min_share), 0.95)
 
-    @staticmethod
-    def _bucket(t: dt.datetime) -> int:
-        return int(t.timestamp() // BUCKET.total_seconds())
+    def p_value(self, side: str, key: str, t: dt.datetime) -> tuple[float, float]:
+        """(p, expected) of the series' count in the window: it must be both far above its share of the
+        window's posts (binomial: a dinner peak raises every series together) and far above the
+        seasonal expectation (Poisson); p is the larger of the two tails."""
+        sd = self.sides[side]
+        lam = self.expected(side, key, t)
+        if key == "+all":
+            return poisson_sf(len(sd.posts), lam), lam
+        c = sd.counts.get(key, 0)
+        b = binom_sf(c, len(sd.posts), self._share(side, key))
+        return (b if b >= self.config.p_notice else max(b, poisson_sf(c, lam))), lam
 
-    def _roll(self, st: _Topic, b: int) -> None:
-        """Advance a topic to bucket ``b``: fold finished buckets into its level, drop old ones."""
-        cfg = self.config
-        if st.last_bucket is not None and b > st.last_bucket and st.open_alert is None:
-            alpha = 1 - 0.5 ** (BUCKET.total_seconds() / 3600 / cfg.level_halflife_h)
-            finished = sum(x[1] for x in st.buckets if x[0] == st.last_bucket)
-            hour = dt.datetime.fromtimestamp(st.last_bucket * BUCKET.total_seconds(), self._tz).hour
-            norm = finished / self.profile[hour]
-            gap = min(b - st.last_bucket - 1, 6 * 24 * 7)  # empty buckets in between count as zeros
-            st.level = (1 - alpha) ** gap * ((1 - alpha) * st.level + alpha * norm)
-        while st.buckets and st.buckets[0][0] <= b - WINDOW_BUCKETS:
-            st.buckets.popleft()
-        st.last_bucket = b
+    def _p_crisis(self, key: str) -> float:
+        return self.config.p_keyword if key[0] in "kc" else self.config.p_signal
 
     # ------------------------------------------------------------------ stream
     def observe(self, e: PostEvent) -> list[AlertUpdate]:
-        """Feed one post; returns the alerts it opened, updated or closed.
-
-        Besides its topic, a post with deception or safety signals also counts in one stream-wide
-        "heavy" series (topic ``HEAVY_TOPIC``): such posts are rare in the background, so a
-        scandal whose posts scatter over several topics is still caught early.
-        """
-        out = self._observe(e)
-        if any(s in e.signals for s in HEAVY) and e.topic != HEAVY_TOPIC:
-            out += self._observe(PostEvent(e.post_id, e.created_at, HEAVY_TOPIC, e.sentiment_label,
-                                           e.sentiment_score, e.signals, e.user, e.keywords), learn=False)
-        return out
-
-    def _observe(self, e: PostEvent, learn: bool = True) -> list[AlertUpdate]:
-        cfg = self.config
+        """Feed one post; returns the alerts it opened, updated or closed."""
         self.now = e.created_at if self.now is None else max(self.now, e.created_at)
-        self._tz = e.created_at.tzinfo or dt.UTC
-        if learn:
-            self._learn_rhythm(e.created_at)
-        out = self.close_idle(e.created_at) if learn else []
-        st = self.topics.setdefault(e.topic, _Topic(cfg.prior_rate))
-        b = self._bucket(e.created_at)
-        self._roll(st, b)
-        w = concern(e, cfg)
-        positive = e.sentiment_label == "positive" and w == 0
-        if not st.buckets or st.buckets[-1][0] != b:
-            st.buckets.append([b, 0.0, 0, []])
-        cur = st.buckets[-1]
-        cur[1] += w
-        cur[2] += int(positive)
-        if w > 0 or positive:
-            cur[3].append((e.post_id, e.user, w, tuple(e.signals), tuple(e.keywords), e.created_at.isoformat()))
-        if st.open_alert is not None:
-            a = self.alerts[st.open_alert]
-            if a.kind == "grumble" and w > 0:
-                # a notice that keeps growing becomes a crisis: the notice is superseded by a new alert
-                n_before = len(self.alerts)
-                crisis = self._test(e, st, crisis_only=True)
-                if crisis is not None:
-                    a.closed = True
-                    out += [AlertUpdate("closed", a),
-                            AlertUpdate("opened" if len(self.alerts) > n_before else "updated", crisis)]
-                    return out
-            # the alert takes the post only while the burst lasts (the last 30 minutes still surprising):
-            # afterwards the topic's ordinary posts are not part of it, and the cool-down runs
-            if ((w > 0 and a.kind != "praise_spike") or (positive and a.kind == "praise_spike")) \
-                    and self._still_bursting(e, st, a):
-                self._extend(a, e, w)
-                out.append(AlertUpdate("updated", a))
+        out = self.close_idle(e.created_at)
+        heavy = any(s in e.signals for s in HEAVY)
+        if e.sentiment_label == "negative" or heavy:
+            side = "neg"
+        elif e.sentiment_label == "positive":
+            side = "pos"
+        else:
             return out
-        n_before = len(self.alerts)
-        alert = self._test(e, st)
-        if alert is not None:
-            out.append(AlertUpdate("opened" if len(self.alerts) > n_before else "updated", alert))
+        cfg = self.config
+        ts = e.created_at.timestamp()
+        keys = post_keys(e.keywords, e.signals, e.topic, side == "pos")
+        if side == "pos":
+            keys.append("+all")
+        sd = self.sides[side]
+        for x in sd.expire(ts, cfg.window.total_seconds()):
+            # shares learn a post once it leaves the window, so a burst never raises its own baseline,
+            # and never a crisis post: a crisis does not teach the baseline that crises are normal
+            if not x[6]:
+                self.shares[side].add([k for k in x[5] if k != "+all"])
+        entry = [ts, e.post_id, e.user or e.post_id, tuple(e.signals), tuple(e.keywords), tuple(keys), False]
+        sd.add(entry)
+        self.season[side].add(e.created_at)
+        joined = self._join_open(side, e, entry)
+        out += [AlertUpdate("updated", self.alerts[a]) for a in joined]
+        out += self._test(side, e, keys)
         return out
 
-    def _still_bursting(self, e: PostEvent, st: _Topic, a: Alert) -> bool:
-        posts, conc, pos = self._window(st)
-        lam = self.expected(e.topic, e.created_at)
-        if a.kind == "praise_spike":
-            return poisson_sf(pos, max(1.0, lam * 4)) < self.config.p_notice
-        return poisson_sf(conc, lam) < self.config.p_notice
+    def _join_open(self, side: str, e: PostEvent, entry: list) -> list[str]:
+        """Open alerts this post belongs to: it shares one of their series while that series still bursts."""
+        joined: list[str] = []
+        for k in entry[5]:
+            aid = self.key_alert.get(k)
+            if aid is None or aid in joined:
+                continue
+            if self.p_value(side, k, e.created_at)[0] < self.config.p_notice:
+                self._extend(self.alerts[aid], entry)
+                joined.append(aid)
+        return joined
 
-    def _window(self, st: _Topic):
-        posts = [p for bk in st.buckets for p in bk[3]]
-        return posts, sum(bk[1] for bk in st.buckets), sum(bk[2] for bk in st.buckets)
-
-    def _test(self, e: PostEvent, st: _Topic, crisis_only: bool = False) -> Alert | None:
+    def _test(self, side: str, e: PostEvent, keys: list[str]) -> list[AlertUpdate]:
         cfg = self.config
-        posts, conc, pos = self._window(st)
-        lam = self.expected(e.topic, e.created_at)
-        worrying = [p for p in posts if p[2] > 0]
-        if worrying:
-            p = poisson_sf(conc, lam)
-            users = {p_[1] or p_[0] for p_ in worrying}
-            if p < cfg.p_crisis and len(worrying) >= cfg.min_posts and len(users) >= cfg.min_users:
-                return self._open("crisis", e, st, worrying, p, lam)
-            if crisis_only:
-                return None
-            if p < cfg.p_notice and len(worrying) >= max(3, cfg.min_posts // 2) and e.sentiment_label != "positive":
-                return self._open("grumble", e, st, worrying, p, lam)
-        if pos >= cfg.praise_min_posts // 3 and not crisis_only:
-            # praise is tested on volume against the topic's overall rhythm, never as a crisis
-            lam_pos = max(1.0, lam * 4)
-            p = poisson_sf(pos, lam_pos)
-            if p < cfg.p_crisis and pos >= cfg.praise_min_posts // 3:
-                praise = [x for x in posts if x[2] == 0]
-                return self._open("praise_spike", e, st, praise, p, lam_pos)
-        return None
+        sd = self.sides[side]
+        cold = self.shares[side].seen() < cfg.warm_posts
+        best = None  # (p, key, lam, kind)
+        for k in keys:
+            n = len(sd.posts) if k == "+all" else sd.counts.get(k, 0)
+            if n < (cfg.praise_posts if side == "pos" else cfg.notice_posts):
+                continue
+            aid = self.key_alert.get(k)
+            if aid is not None and self.alerts[aid].kind != "grumble":
+                continue  # already part of a crisis / praise alert
+            if cold and not k.startswith(("s:deception", "s:safety")):
+                continue  # until the shares are learned only deception and safety can alarm
+            p, lam = self.p_value(side, k, e.created_at)
+            if side == "pos":
+                kind = "praise_spike" if p < cfg.p_signal else None
+            elif p < self._p_crisis(k) and n >= cfg.min_posts and self._crisis_like(sd, k, n, p):
+                kind = "crisis"
+            elif p < cfg.p_notice and aid is None:
+                kind = "grumble"
+            else:
+                kind = None
+            if kind and (best is None or (kind == "crisis", -p) > (best[3] == "crisis", -best[0])):
+                best = (p, k, lam, kind)
+        if best is None:
+            return []
+        p, k, lam, kind = best
+        posts = [x for x in sd.posts if k == "+all" or k in x[5]]
+        out: list[AlertUpdate] = []
+        old = self.key_alert.get(k)
+        if old is not None:  # a grumble that kept growing: superseded by the crisis
+            out += self._close(self.alerts[old])
+        twin = self._twin(posts, "crisis" if kind == "crisis" else None)
+        if twin is not None:
+            if kind != "crisis":
+                return out  # the same burst is already an open crisis
+            self.key_alert[k] = twin.alert_id
+            twin.keys.append(k)
+            for x in posts:
+                self._extend(twin, x)
+            twin.p_value = min(twin.p_value, p)
+            twin.severity = max(twin.severity, severity(twin))
+            return out + [AlertUpdate("updated", twin)]
+        return out + [AlertUpdate("opened", self._open(kind, side, e, k, posts, p, lam))]
 
-    def _related_crisis(self, posts: list) -> Alert | None:
+    def _crisis_like(self, sd: _Side, key: str, n: int, p: float) -> bool:
+        """Enough users; and a burst without deception or safety (delays, outages) must be bigger and
+        more surprising before it is a crisis rather than a grumble."""
+        cfg = self.config
+        posts = [x for x in sd.posts if key in x[5]]
+        if len({x[2] for x in posts}) < cfg.min_users:
+            return False
+        heavy = sum(any(s in x[3] for s in HEAVY) for x in posts)
+        if heavy >= 0.3 * len(posts):
+            return True
+        return n >= cfg.plain_min_posts and p < self._p_crisis(key) * cfg.plain_factor
+
+    def _twin(self, posts: list, kind: str | None) -> Alert | None:
         """An open crisis that already holds a third of these posts: the same burst seen from another series."""
-        ids = {x[0] for x in posts}
-        for a in self.alerts.values():
-            if a.kind == "crisis" and not a.closed and len(ids & set(a.post_ids)) * 3 >= len(ids):
+        ids = {x[1] for x in posts}
+        for aid in set(self.key_alert.values()):
+            a = self.alerts[aid]
+            if a.kind == "crisis" and len(ids.intersection(a.post_ids)) * 3 >= len(ids):
                 return a
         return None
 
-    def _open(self, kind: str, e: PostEvent, st: _Topic, posts: list, p: float, lam: float) -> Alert:
-        if kind == "crisis":
-            same = self._related_crisis(posts)
-            if same is not None:  # one crisis, one alert: extend it instead of opening a twin
-                for x in posts:
-                    if x[0] not in same.post_ids:
-                        same.post_ids.append(x[0])
-                        same.count += 1
-                        self._mix_add(same.signal_mix, x[3], x[2])
-                st.open_alert = same.alert_id
-                return same
+    def _open(self, kind: str, side: str, e: PostEvent, key: str, posts: list, p: float, lam: float) -> Alert:
         self._seq += 1
-        mix = {"deception": 0, "safety_privacy": 0, "mistake": 0, "churn": 0, "other_negative": 0}
-        for x in posts:
-            self._mix_add(mix, x[3], x[2])
-        opened = e.created_at
-        a = Alert(alert_id=f"A{self._seq:05d}-t{e.topic}", kind=kind, topic=e.topic, opened_at=opened.isoformat(),
-                  severity=0, count=len(posts), baseline=round(lam, 3), p_value=p, post_ids=[x[0] for x in posts],
-                  signal_mix=mix, due_at=(opened + dt.timedelta(hours=1)).isoformat(),
-                  last_post_at=e.created_at.isoformat())
-        a.keywords = self._keywords(posts)
-        a.label = " / ".join(a.keywords[:3])
-        a.playbook = playbook(mix) if kind == "crisis" else []
-        a.severity = self._severity(a)
+        a = Alert(alert_id=f"A{self._seq:05d}", kind=kind, topic=e.topic, opened_at=e.created_at.isoformat(),
+                  severity=0, count=0, baseline=round(lam, 3), p_value=p, post_ids=[],
+                  signal_mix={"deception": 0, "safety_privacy": 0, "mistake": 0, "churn": 0, "other_negative": 0},
+                  due_at=(e.created_at + dt.timedelta(hours=1)).isoformat(), keys=[key])
         self.alerts[a.alert_id] = a
-        st.open_alert = a.alert_id
+        self.key_alert[key] = a.alert_id
+        self._words[a.alert_id] = Counter()
+        for x in posts:
+            self._extend(a, x, relabel=False)
+        self._relabel(a, side)
+        a.severity = severity(a)
+        if kind == "crisis":
+            a.playbook = playbook(a.signal_mix)
         return a
 
-    @staticmethod
-    def _mix_add(mix: dict, signals, w: float) -> None:
+    def _extend(self, a: Alert, entry: list, relabel: bool = True) -> None:
+        if a.kind == "crisis":
+            entry[6] = True
+        if entry[1] in a.post_ids:
+            return
+        a.post_ids.append(entry[1])
+        a.count += 1
+        a.last_post_at = dt.datetime.fromtimestamp(entry[0], self.now.tzinfo if self.now else dt.UTC).isoformat()
         hit = False
         for s in ("deception", "safety_privacy", "mistake", "churn"):
-            if s in signals:
-                mix[s] += 1
+            if s in entry[3]:
+                a.signal_mix[s] += 1
                 hit = True
-        if not hit and w > 0:
-            mix["other_negative"] += 1
+        if not hit and a.kind != "praise_spike":
+            a.signal_mix["other_negative"] += 1
+        words = self._words.setdefault(a.alert_id, Counter())
+        words.update(set(entry[4]))
+        if relabel and (a.count <= 20 or a.count % 10 == 0):
+            self._relabel(a, "pos" if a.kind == "praise_spike" else "neg")
+            a.severity = max(a.severity, severity(a))
+            if a.kind == "crisis":
+                a.playbook = [dict(step, done=old.get("done", False)) for step, old in
+                              zip(playbook(a.signal_mix), a.playbook)] or playbook(a.signal_mix)
 
-    def _extend(self, a: Alert, e: PostEvent, w: float) -> None:
-        if e.post_id in a.post_ids:
-            return
-        a.post_ids.append(e.post_id)
-        a.count += 1
-        a.last_post_at = e.created_at.isoformat()
-        self._mix_add(a.signal_mix, e.signals, w)
-        if e.keywords:
-            a.keywords = self._merge_keywords(a.keywords, e.keywords)
-            a.label = " / ".join(a.keywords[:3])
-        a.severity = max(a.severity, self._severity(a))
-        if a.kind == "crisis":
-            a.playbook = [dict(step, done=old.get("done", False)) for step, old in
-                          zip(playbook(a.signal_mix), a.playbook)] or playbook(a.signal_mix)
+    def _relabel(self, a: Alert, side: str) -> None:
+        a.theme = theme(a.signal_mix, a.count, praise=a.kind == "praise_spike")
+        a.keywords = topic_words(self._words.get(a.alert_id, Counter()), a.count, self.shares[side],
+                                 "+k:" if side == "pos" else "k:", n=5)
+        a.label = label(a.theme, a.keywords[:3])
 
-    @staticmethod
-    def _keywords(posts: list) -> list[str]:
-        from collections import Counter
-
-        c = Counter(k for x in posts for k in x[4])
-        return [k for k, _ in c.most_common(5)]
-
-    @staticmethod
-    def _merge_keywords(current: list[str], new) -> list[str]:
-        return list(dict.fromkeys([*current, *new]))[:5] if len(current) < 5 else current
-
-    def _severity(self, a: Alert) -> int:
-        if a.kind != "crisis":
-            return min(3, 1 + int(a.count >= 10))
-        surprise = min(1.0, -math.log10(max(a.p_value, 1e-300)) / 30)  # 1e-30 and beyond = full scale
-        heavy = (a.signal_mix["deception"] + a.signal_mix["safety_privacy"]) / max(a.count, 1)
-        size = min(1.0, a.count / 60)
-        return int(round(min(10, max(4, 3 + 3 * surprise + 3 * heavy + 1.5 * size))))
+    def _close(self, a: Alert) -> list[AlertUpdate]:
+        a.closed = True
+        for k in a.keys:
+            if self.key_alert.get(k) == a.alert_id:
+                del self.key_alert[k]
+        self._words.pop(a.alert_id, None)
+        return [AlertUpdate("closed", a)]
 
     def close_idle(self, now: dt.datetime) -> list[AlertUpdate]:
-        """Close alerts whose topic has had no excess for the cool-down period."""
+        """Close alerts that have taken no post for the cool-down period."""
         out = []
-        b_now = self._bucket(now)
-        for st in self.topics.values():
-            if st.open_alert is None:
-                continue
-            a = self.alerts[st.open_alert]
-            last = dt.datetime.fromisoformat(a.last_post_at)
-            if now - last >= self.config.cooldown:
-                a.closed = True
-                st.open_alert = None
-                st.closed_at = b_now
-                out.append(AlertUpdate("closed", a))
+        for aid in list(dict.fromkeys(self.key_alert.values())):
+            a = self.alerts[aid]
+            if now - dt.datetime.fromisoformat(a.last_post_at) >= self.config.cooldown:
+                out += self._close(a)
         return out
 
     # ------------------------------------------------------------------ moderator actions
@@ -427,31 +477,39 @@ class CrisisDetector:
             del self.alerts[k]
 
     def to_dict(self) -> dict:
-        return {"config": {k: (v.total_seconds() if isinstance(v, dt.timedelta) else v)
-                           for k, v in asdict(self.config).items()},
-                "profile": self.profile, "hour_counts": self._hour_counts, "seq": self._seq,
+        cfg = {k: (v.total_seconds() if isinstance(v, dt.timedelta) else v) for k, v in asdict(self.config).items()}
+        return {"version": STATE_VERSION, "config": cfg, "seq": self._seq,
                 "now": self.now.isoformat() if self.now else None,
-                "topics": {str(k): {"level": t.level, "open_alert": t.open_alert, "closed_at": t.closed_at,
-                                    "last_bucket": t.last_bucket, "buckets": [list(x[:3]) + [[list(p) for p in x[3]]]
-                                                                             for x in t.buckets]}
-                           for k, t in self.topics.items()},
+                "shares": {s: t.to_dict() for s, t in self.shares.items()},
+                "season": {s: v.to_dict() for s, v in self.season.items()},
+                "window": {s: [list(x[:3]) + [list(x[3]), list(x[4]), list(x[5]), x[6]] for x in sd.posts]
+                           for s, sd in self.sides.items()},
+                "key_alert": self.key_alert, "words": {k: dict(v) for k, v in self._words.items()},
                 "alerts": {k: a.to_dict() for k, a in self.alerts.items()}}
 
     @classmethod
     def from_dict(cls, d: dict) -> "CrisisDetector":
-        cfg = dict(d["config"])
-        cfg["cooldown"] = dt.timedelta(seconds=cfg["cooldown"])
+        names = {f.name: f for f in fields(CrisisConfig)}
+        cfg = {k: (dt.timedelta(seconds=v) if k in ("window", "cooldown") else v)
+               for k, v in d.get("config", {}).items() if k in names}
+        if d.get("version") != STATE_VERSION:
+            cfg = {}  # an older detector's state: start learning afresh, keep its alerts
         self = cls(CrisisConfig(**cfg))
-        self.profile, self._hour_counts, self._seq = d["profile"], d["hour_counts"], d["seq"]
+        self._seq = d.get("seq", 0)
+        self.alerts = {k: Alert(**{f: v for f, v in a.items() if f in Alert.__dataclass_fields__})
+                       for k, a in d.get("alerts", {}).items()}
+        if d.get("version") != STATE_VERSION:
+            for a in self.alerts.values():
+                a.closed = True
+            return self
         self.now = dt.datetime.fromisoformat(d["now"]) if d["now"] else None
-        for k, t in d["topics"].items():
-            st = _Topic(self.config.prior_rate)
-            st.level, st.open_alert, st.closed_at, st.last_bucket = t["level"], t["open_alert"], t["closed_at"], \
-                t["last_bucket"]
-            st.buckets = deque([x[0], x[1], x[2], [tuple(p[:3]) + (tuple(p[3]), tuple(p[4]), p[5]) for p in x[3]]]
-                               for x in t["buckets"])
-            self.topics[int(k)] = st
-        self.alerts = {k: Alert(**a) for k, a in d["alerts"].items()}
+        self.shares = {s: ShareTable.from_dict(t) for s, t in d["shares"].items()}
+        self.season = {s: SeasonalVolume.from_dict(v) for s, v in d["season"].items()}
+        for s, rows in d["window"].items():
+            for x in rows:
+                self.sides[s].add([x[0], x[1], x[2], tuple(x[3]), tuple(x[4]), tuple(x[5]), x[6]])
+        self.key_alert = dict(d["key_alert"])
+        self._words = {k: Counter(v) for k, v in d["words"].items()}
         return self
 
 
