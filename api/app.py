@@ -1,6 +1,8 @@
 """The FastAPI application: ``create_app(settings)``; run with ``cocreate serve``."""
 from __future__ import annotations
 
+import logging
+import secrets
 import time
 from contextlib import asynccontextmanager
 
@@ -13,8 +15,23 @@ from sqlalchemy.orm import Session
 from api import problems
 from api.deps import RateLimiter, get_session
 from api.routers import alerts, ideas, posts, users, webhooks
+from api.schemas import HealthPublic
 from api.worker import metrics
 from cocreate.settings import Settings
+
+
+SESSION_MAX_AGE_S = 12 * 3600
+log = logging.getLogger("cocreate.api")
+
+
+def session_secret(settings: Settings) -> str:
+    """The configured secret; unset (tests, --demo, COCREATE_DEV=1), a random one for this process: web
+    sessions then end with it, which is all an in-memory session store could keep anyway."""
+    if settings.session_secret:
+        return settings.session_secret
+    if not settings.dev:
+        log.warning("COCREATE_SESSION_SECRET is not set: web sessions are signed with a per-process random secret")
+    return secrets.token_hex(32)
 
 
 def create_app(settings: Settings | None = None, start_worker: bool = True, on_ready=None) -> FastAPI:
@@ -57,10 +74,14 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
             broker.stop_embedded_worker()
 
     app = FastAPI(title="cocreate API", version="1", lifespan=lifespan,
+                  generate_unique_id_function=lambda route: route.name,  # operationId = the handler's name
                   description="Listen to Chinese user communities: ingest posts, read their analysis, the ideas "
                               "board and crisis alerts. Authenticate with `Authorization: Bearer <key>`.")
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_min, settings.redis_url)
+    from api.services.auth import WebSessions
+
+    app.state.web_sessions = WebSessions(SESSION_MAX_AGE_S, settings.redis_url, settings.queue_namespace)
     problems.install(app)
     from fastapi.responses import RedirectResponse
     from starlette.middleware.sessions import SessionMiddleware
@@ -68,8 +89,8 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
     from api.web.pages import NeedLogin
     from api.web.pages import router as web_router
 
-    app.add_middleware(SessionMiddleware, secret_key=settings.session_secret, same_site="lax",
-                       session_cookie="cocreate_session", max_age=12 * 3600)
+    app.add_middleware(SessionMiddleware, secret_key=session_secret(settings), same_site="lax",
+                       session_cookie="cocreate_session", max_age=SESSION_MAX_AGE_S)
     app.include_router(web_router)
 
     @app.exception_handler(NeedLogin)
@@ -93,13 +114,15 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
         metrics.LATENCY.labels(path).observe(time.perf_counter() - t)
         return response
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability")
+    @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability", response_model=HealthPublic)
     def healthz(session: Session = Depends(get_session)):
         session.execute(text("SELECT 1"))
         return {"status": "ok"}
 
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=PlainTextResponse)
-    def prometheus(session: Session = Depends(get_session)):
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=PlainTextResponse,
+             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+                              "description": "Prometheus text exposition format"}})
+    def prometheus_metrics(session: Session = Depends(get_session)):
         metrics.refresh_gauges(session)
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -7,6 +7,21 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 MEDIA = "application/problem+json"
+_WHY = {401: "missing, unknown or revoked API key", 403: "the key's role may not do this",
+        404: "no such resource in your tenant", 409: "the change conflicts with the resource's state",
+        413: "too large", 422: "invalid request: see errors[]", 429: "rate limit: see Retry-After"}
+
+
+def responses(*codes: int) -> dict:
+    """OpenAPI ``responses`` for the problems a route can answer (the 422 replaces FastAPI's default shape)."""
+    from api.schemas import ProblemPublic
+
+    ref = {"schema": {"$ref": "#/components/schemas/ProblemPublic"}}
+    return {c: {"model": ProblemPublic, "description": _WHY.get(c, "error"), "content": {MEDIA: ref}}
+            for c in codes}
+
+
+AUTH = (401, 403, 422, 429)  # every authenticated route
 
 
 class Problem(Exception):

@@ -9,26 +9,11 @@ from typing import Annotated, Optional
 import typer
 from tqdm import tqdm
 
-from cocreate.textio import InputError, Rows, read_rows, write_jsonl
+from cocreate.cli_helpers import IdColumn, TextColumn, fail, load_input
+from cocreate.textio import write_jsonl
 
 app = typer.Typer(help="cocreate: listen to Chinese user communities.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
-
-TextColumn = Annotated[str, typer.Option("--text-column", help="column (CSV) or key (JSONL) with the text")]
-IdColumn = Annotated[Optional[str], typer.Option("--id-column", help="column with the post id; default: row number")]
-
-
-def fail(msg: str, code: int = 2) -> None:
-    typer.echo(f"error: {msg}", err=True)
-    raise typer.Exit(code)
-
-
-def load_input(path: Path, text_column: str, id_column: str | None) -> Rows:
-    try:
-        return read_rows(path, text_column=text_column, id_column=id_column)
-    except InputError as e:
-        fail(str(e))
-        raise  # unreachable
 
 
 @app.command()
@@ -184,7 +169,7 @@ def _text_features(texts: list[str]):
 
 
 def _register() -> None:
-    """Commands that live in their own modules (imported late: they import this module's helpers)."""
+    """Commands that live in their own modules (they share cocreate/cli_helpers.py with this one)."""
     from cocreate.cmd_cluster import cluster
     from cocreate.cmd_crisis import crisis
     from cocreate.cmd_service import register

@@ -10,15 +10,20 @@ from typing import Annotated
 
 import typer
 
-from cocreate.cli import fail
+from cocreate.cli_helpers import fail
 
 admin_app = typer.Typer(help="Tenants and API keys.", no_args_is_help=True)
 
 
 def _settings():
+    from pydantic import ValidationError
+
     from cocreate.settings import Settings
 
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as e:
+        fail("; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors()))
 
 
 @admin_app.command("create-tenant")
@@ -68,6 +73,12 @@ def serve(host: Annotated[str, typer.Option(help="interface")] = "127.0.0.1",
     from api.app import create_app
 
     s = _settings()
+    if not s.session_secret and not (s.dev or demo):
+        fail("COCREATE_SESSION_SECRET is not set: it signs the web pages' session cookie, the same in every API "
+             "process. Set a random one (python -c 'import secrets; print(secrets.token_hex(32))'), or use "
+             "--demo / COCREATE_DEV=1 for development (a random secret per process)")
+    if demo and not s.dev:
+        s = s.model_copy(update={"dev": True})  # the demo runs on this machine only
     on_ready = None
     if demo:
         from api.demo import seed_demo

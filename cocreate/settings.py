@@ -4,10 +4,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+WEAK_SECRETS = {"change-me", "changeme", "secret", "dev", "test"}
 
 
 class Settings(BaseSettings):
@@ -53,10 +54,24 @@ class Settings(BaseSettings):
     task_max_retries: int = Field(3, description="retries of a failing task before it is dead-lettered")
     webhook_max_attempts: int = Field(6, description="delivery attempts per webhook event")
     recover_after_s: float = Field(30.0, description="pending posts older than this are re-enqueued by the sweeper")
-    session_secret: str = Field("change-me", description="signs the web console's session cookie")
+    session_secret: str | None = Field(None, description="signs the web pages' session cookie (at least 16 "
+                                                         "characters; `cocreate serve` refuses to start without "
+                                                         "it unless --demo or COCREATE_DEV=1)")
+    dev: bool = Field(False, description="development mode (COCREATE_DEV=1): a weak or missing session secret "
+                                         "is allowed (unset: a random one per process)")
     analyzer_kind: str = Field("real", description="'real'; 'fake' is a fast deterministic stand-in for tests only")
     fault_inject_token: str | None = Field(None, description="TESTS ONLY: the worker's analyzer raises on any "
                                                              "text containing this token (poisoned-post test)")
+
+    @model_validator(mode="after")
+    def _secret_not_placeholder(self) -> "Settings":
+        weak = self.session_secret is not None and (self.session_secret in WEAK_SECRETS
+                                                   or len(self.session_secret) < 16)
+        if weak and not self.dev:
+            raise ValueError("COCREATE_SESSION_SECRET is a placeholder or shorter than 16 characters: set a random "
+                             "one (python -c 'import secrets; print(secrets.token_hex(32))'), or COCREATE_DEV=1 "
+                             "for development")
+        return self
 
     @property
     def db_url(self) -> str:

@@ -53,3 +53,53 @@ def test_bad_files_give_clear_errors(tmp_path):
     res = runner.invoke(app, ["embed", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "o.npy")])
     assert res.exit_code == 2 and "no such file" in res.output
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def _cocreate_imports() -> dict[str, set[str]]:
+    """cocreate module → the cocreate modules it imports anywhere in its file (function bodies too)."""
+    import ast
+    from pathlib import Path
+
+    pkg = Path(__file__).resolve().parents[1] / "cocreate"
+    mods = {p.stem for p in pkg.glob("*.py")}
+    graph = {}
+    for p in pkg.glob("*.py"):
+        deps = set()
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            deps |= {n.split(".")[1] for n in names if n.startswith("cocreate.") and n.split(".")[1] in mods}
+        graph[p.stem] = deps - {p.stem}
+    return graph
+
+
+def test_no_import_cycles_in_cocreate():
+    graph = _cocreate_imports()
+    assert graph["cmd_cluster"] and "cli" not in graph["cmd_cluster"]
+    cycles, state = [], {}
+
+    def visit(m, path):
+        state[m] = "open"
+        for d in sorted(graph.get(m, ())):
+            if state.get(d) == "open":
+                cycles.append(path[path.index(d):] + [d])
+            elif d not in state:
+                visit(d, path + [d])
+        state[m] = "done"
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+    assert cycles == [], f"import cycles: {cycles}"
+
+
+def test_each_command_module_imports_alone():
+    import subprocess
+    import sys
+
+    for m in ("cmd_cluster", "cmd_crisis", "cmd_service", "cli_helpers", "cli"):
+        r = subprocess.run([sys.executable, "-c", f"import cocreate.{m}"], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, f"import cocreate.{m}: {r.stderr[-2000:]}"

@@ -1,19 +1,20 @@
 """/v1/ideas: the board's ideas, votes, PM edits (title, status, merge) and staff responses."""
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from api import problems
 from api.db.models import ApiKey
 from api.deps import IdPath, get_session, role
 from api.problems import Problem
+from api.schemas.ideas import IdeaDetailPublic, IdeasPublic, VotePublic
 from api.services import ideas as svc
+from api.vocab import IdeaSort, IdeaStatus, Role
 
-router = APIRouter(prefix="/v1/ideas", tags=["ideas"])
-Status = Literal["open", "under_review", "planned", "in_progress", "shipped", "declined", "duplicate"]
+router = APIRouter(prefix="/v1/ideas", tags=["ideas"], responses=problems.responses(*problems.AUTH))
+READERS = (Role.pm, Role.moderator, Role.ingest)
 
 
 class VoteIn(BaseModel):
@@ -21,14 +22,15 @@ class VoteIn(BaseModel):
 
 
 class IdeaPatch(BaseModel):
+    model_config = ConfigDict(use_enum_values=True)
     title: str | None = Field(None, min_length=1, max_length=200)
-    status: Status | None = None
+    status: IdeaStatus | None = None
     merge_into: int | None = Field(None, ge=1, le=2**53 - 1, description="fold this idea into another (keeps posts and voters)")
     note: str | None = Field(None, max_length=2000)
     by: str = Field("pm", max_length=100, description="who makes the change (shown in the history)")
 
 
-class ResponseIn(BaseModel):
+class IdeaResponseIn(BaseModel):
     staff: str = Field(min_length=1, max_length=100)
     text: str = Field(min_length=1, max_length=5000)
 
@@ -40,21 +42,22 @@ def _idea(session: Session, key: ApiKey, idea_id: int):
     return i
 
 
-@router.get("", summary="Ideas ranked")
-def list_ideas(key: ApiKey = Depends(role("pm", "moderator", "ingest")), session: Session = Depends(get_session),
-               status: Status | None = None,
-               sort: Literal["trending", "most_wanted", "newest", "most_negative"] = "most_wanted"):
-    return {"items": svc.list_ideas(session, key.tenant_id, status=status, sort=sort)}
+@router.get("", summary="Ideas ranked", response_model=IdeasPublic)
+def list_ideas(key: ApiKey = Depends(role(*READERS)), session: Session = Depends(get_session),
+               status: IdeaStatus | None = None, sort: IdeaSort = IdeaSort.most_wanted):
+    items = svc.list_ideas(session, key.tenant_id, status=status and status.value, sort=sort.value)
+    return {"items": items, "count": len(items)}
 
 
-@router.get("/{idea_id}", summary="One idea with history, responses and supporters")
-def get_idea(idea_id: IdPath, key: ApiKey = Depends(role("pm", "moderator", "ingest")),
-             session: Session = Depends(get_session)):
+@router.get("/{idea_id}", summary="One idea with history, responses and supporters", response_model=IdeaDetailPublic,
+            responses=problems.responses(404))
+def get_idea(idea_id: IdPath, key: ApiKey = Depends(role(*READERS)), session: Session = Depends(get_session)):
     return svc.idea_json(session, _idea(session, key, idea_id), detail=True)
 
 
-@router.post("/{idea_id}/votes", summary="A community user votes for an idea (once)")
-def vote(idea_id: IdPath, body: VoteIn, key: ApiKey = Depends(role("ingest", "pm")),
+@router.post("/{idea_id}/votes", summary="A community user votes for an idea (once)", response_model=VotePublic,
+             responses=problems.responses(404))
+def vote_for_idea(idea_id: IdPath, body: VoteIn, key: ApiKey = Depends(role(Role.ingest, Role.pm)),
          session: Session = Depends(get_session)):
     idea = _idea(session, key, idea_id)
     if idea.merged_into:
@@ -64,8 +67,9 @@ def vote(idea_id: IdPath, body: VoteIn, key: ApiKey = Depends(role("ingest", "pm
     return {"idea_id": idea.id, "counted": new, "idea": svc.idea_json(session, idea)}
 
 
-@router.patch("/{idea_id}", summary="Rename, change status, or merge into another idea")
-def patch_idea(idea_id: IdPath, body: IdeaPatch, key: ApiKey = Depends(role("pm")),
+@router.patch("/{idea_id}", summary="Rename, change status, or merge into another idea",
+              response_model=IdeaDetailPublic, responses=problems.responses(404, 409))
+def patch_idea(idea_id: IdPath, body: IdeaPatch, key: ApiKey = Depends(role(Role.pm)),
                session: Session = Depends(get_session)):
     from api.services.webhooks import flush_outbox
 
@@ -85,8 +89,9 @@ def patch_idea(idea_id: IdPath, body: IdeaPatch, key: ApiKey = Depends(role("pm"
     return svc.idea_json(session, idea, detail=True)
 
 
-@router.post("/{idea_id}/responses", status_code=201, summary="A staff response; notifies every supporter")
-def respond(idea_id: IdPath, body: ResponseIn, key: ApiKey = Depends(role("pm", "moderator")),
+@router.post("/{idea_id}/responses", status_code=201, summary="A staff response; notifies every supporter",
+             response_model=IdeaDetailPublic, responses=problems.responses(404))
+def respond_to_idea(idea_id: IdPath, body: IdeaResponseIn, key: ApiKey = Depends(role(Role.pm, Role.moderator)),
             session: Session = Depends(get_session)):
     idea = _idea(session, key, idea_id)
     svc.respond(session, idea, body.staff, body.text)

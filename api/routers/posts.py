@@ -2,20 +2,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from api import problems
 from api.db.models import ApiKey, Tenant
 from api.deps import MAX_ID, IdPath, get_session, role
 from api.problems import Problem
+from api.schemas.posts import IngestProblemPublic, IngestPublic, PostPublic, PostResponsePublic, PostsPublic
 from api.services import posts as svc
+from api.vocab import Intent, PostStatus, Role, SentimentLabel
 from api.worker import metrics
 
-router = APIRouter(prefix="/v1/posts", tags=["posts"])
+router = APIRouter(prefix="/v1/posts", tags=["posts"], responses=problems.responses(*problems.AUTH))
+READERS = (Role.ingest, Role.pm, Role.moderator)
 
 
 class PostsIn(BaseModel):
@@ -25,11 +29,15 @@ class PostsIn(BaseModel):
                              json_schema_extra={"items": svc.PostIn.model_json_schema()})
 
 
-@router.post("", summary="Ingest posts (idempotent by external_id)", responses={
+_INGEST_422 = {"model": IngestProblemPublic, "description": "no post could be accepted (or the batch is empty)",
+               "content": {problems.MEDIA: {"schema": {"$ref": "#/components/schemas/IngestProblemPublic"}}}}
+
+
+@router.post("", summary="Ingest posts (idempotent by external_id)", response_model=IngestPublic, responses={
     200: {"description": "every post accepted (new or duplicate)"},
-    207: {"description": "some posts accepted, some refused: see errors[]"},
-    413: {"description": "batch too large"}, 422: {"description": "no post could be accepted"}})
-def ingest(body: PostsIn, request: Request, key: ApiKey = Depends(role("ingest")),
+    207: {"model": IngestPublic, "description": "some posts accepted, some refused: see errors[]"},
+    **problems.responses(413), 422: _INGEST_422})
+def ingest_posts(body: PostsIn, request: Request, response: Response, key: ApiKey = Depends(role(Role.ingest)),
            session: Session = Depends(get_session)):
     settings = request.app.state.settings
     n = len(body.posts)
@@ -47,33 +55,34 @@ def ingest(body: PostsIn, request: Request, key: ApiKey = Depends(role("ingest")
         from api.worker.tasks import enqueue_analysis
 
         enqueue_analysis(res.new_ids, settings.analysis_batch)
-    status = 200 if not res.errors else (207 if res.results else 422)
     content = {"accepted": len(res.results), "new": len(res.new_ids), "refused": len({e["index"] for e in res.errors}),
                "results": res.results, "errors": res.errors}
-    if status == 422:
+    if res.errors and not res.results:
         content |= {"type": "https://cocreate.dev/problems/422", "title": "Unprocessable Content", "status": 422,
                     "detail": "no post was accepted: " + "; ".join(
                         f"#{e['index']} {e['field']}: {e['message']}" for e in res.errors[:3])}
-        return JSONResponse(content, status_code=422, media_type="application/problem+json")
-    return JSONResponse(content, status_code=status)
+        return JSONResponse(content, status_code=422, media_type=problems.MEDIA)
+    response.status_code = 207 if res.errors else 200
+    return content
 
 
-@router.get("/{post_id}", summary="One post with its analysis (or status pending)")
-def get_post(post_id: IdPath, key: ApiKey = Depends(role("ingest", "pm", "moderator")),
-             session: Session = Depends(get_session)):
+@router.get("/{post_id}", summary="One post with its analysis (or status pending)", response_model=PostPublic,
+            responses=problems.responses(404))
+def get_post(post_id: IdPath, key: ApiKey = Depends(role(*READERS)), session: Session = Depends(get_session)):
     p = svc.get_post(session, key.tenant_id, post_id)
     if p is None:
         raise Problem(404, "Not Found", f"no post {post_id} in your tenant")
     return svc.post_json(p)
 
 
-class ResponseIn(BaseModel):
+class PostResponseIn(BaseModel):
     staff: str = Field(min_length=1, max_length=100)
     text: str = Field(min_length=1, max_length=5000)
 
 
-@router.post("/{post_id}/responses", status_code=201, summary="A staff reply to a post (starts nothing, stops the clock)")
-def respond(post_id: IdPath, body: ResponseIn, key: ApiKey = Depends(role("pm", "moderator")),
+@router.post("/{post_id}/responses", status_code=201, response_model=PostResponsePublic,
+             summary="A staff reply to a post (starts nothing, stops the clock)", responses=problems.responses(404))
+def respond_to_post(post_id: IdPath, body: PostResponseIn, key: ApiKey = Depends(role(Role.pm, Role.moderator)),
             session: Session = Depends(get_session)):
     from api.db.models import StaffResponse
 
@@ -83,20 +92,21 @@ def respond(post_id: IdPath, body: ResponseIn, key: ApiKey = Depends(role("pm", 
     r = StaffResponse(tenant_id=key.tenant_id, post_id=p.id, staff=body.staff, text=body.text)
     session.add(r)
     session.commit()
-    return {"post_id": p.id, "staff": r.staff, "text": r.text, "created_at": r.created_at.isoformat()}
+    return {"post_id": p.id, "staff": r.staff, "text": r.text, "created_at": r.created_at}
 
 
-@router.get("", summary="List posts, newest first, with filters and cursor pagination")
-def list_posts(key: ApiKey = Depends(role("ingest", "pm", "moderator")), session: Session = Depends(get_session),
-               sentiment: Literal["negative", "neutral", "positive"] | None = None,
-               intent: Literal["feature_request", "bug_report", "complaint", "praise", "question", "other"] | None = None,
-               signal: str | None = Query(None, max_length=40), idea: int | None = Query(None, ge=1, le=MAX_ID),
-               status: Literal["pending", "analyzed", "failed"] | None = None,
+@router.get("", summary="List posts, newest first, with filters and cursor pagination", response_model=PostsPublic)
+def list_posts(key: ApiKey = Depends(role(*READERS)), session: Session = Depends(get_session),
+               sentiment: SentimentLabel | None = None, intent: Intent | None = None,
+               signal: str | None = Query(None, max_length=40, description="a trust signal (see Signal)"),
+               idea: int | None = Query(None, ge=1, le=MAX_ID), status: PostStatus | None = None,
                since: dt.datetime | None = None, until: dt.datetime | None = None,
                cursor: str | None = Query(None, max_length=200), limit: int = Query(50, ge=1, le=500)):
     try:
-        rows, nxt = svc.list_posts(session, key.tenant_id, sentiment=sentiment, intent=intent, signal=signal,
-                                   idea_id=idea, status=status, since=since, until=until, cursor=cursor, limit=limit)
+        rows, nxt = svc.list_posts(session, key.tenant_id, sentiment=sentiment and sentiment.value,
+                                   intent=intent and intent.value, signal=signal, idea_id=idea,
+                                   status=status and status.value, since=since, until=until, cursor=cursor,
+                                   limit=limit)
     except ValueError as e:
         raise Problem(422, "Unprocessable Content", str(e)) from e
-    return {"items": [svc.post_json(p) for p in rows], "next_cursor": nxt}
+    return {"items": [svc.post_json(p) for p in rows], "count": len(rows), "next_cursor": nxt}

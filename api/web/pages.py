@@ -1,5 +1,6 @@
 """Server-rendered pages: the co-creation board, idea pages, roadmap, credits, users and the moderator
-console. Sign-in with a tenant's API key (role pm, moderator or admin) into a signed session cookie.
+console. Sign-in with a tenant's API key (role pm, moderator or admin): the signed session cookie then
+carries only a random session id (api/services/auth.py WebSessions), never the key.
 Templates autoescape, so a post containing <script> renders as text; no asset comes from the internet."""
 from __future__ import annotations
 
@@ -18,14 +19,15 @@ from api.deps import get_session
 from api.services import alerts as alert_svc
 from api.services import ideas as idea_svc
 from api.services import users as user_svc
-from api.services.auth import AuthError, authenticate
+from api.services.auth import AuthError, authenticate, authenticate_hash
 from api.services.webhooks import flush_outbox
+from api.vocab import Role
 from api.web.i18n import translator
 from model.ranking import sparkline
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-WEB_ROLES = ("pm", "moderator", "admin")
+WEB_ROLES = (Role.pm, Role.moderator, Role.admin)
 
 
 class NeedLogin(Exception):
@@ -40,8 +42,11 @@ def _lang(request: Request) -> str:
 
 
 def web_key(request: Request, session: Session = Depends(get_session)) -> ApiKey:
+    held = request.app.state.web_sessions.lookup(request.session.get("sid"))
+    if held is None:
+        raise NeedLogin()
     try:
-        key = authenticate(session, request.session.get("key"))
+        key = authenticate_hash(session, *held)
     except AuthError as e:
         raise NeedLogin() from e
     if key.role not in WEB_ROLES:
@@ -68,13 +73,16 @@ def login(request: Request, key: str = Form(""), session: Session = Depends(get_
         return RedirectResponse("/web/login?error=1", status_code=303)
     if k.role not in WEB_ROLES:
         return RedirectResponse("/web/login?error=1", status_code=303)
-    request.session["key"] = key.strip()
+    sessions = request.app.state.web_sessions
+    sessions.drop(request.session.get("sid"))  # a new id at every sign-in (no session fixation)
+    request.session.pop("key", None)  # a cookie from before session ids
+    request.session["sid"] = sessions.create(k)
     return RedirectResponse("/web/console" if k.role == "moderator" else "/web/board", status_code=303)
 
 
 @router.get("/logout")
 def logout(request: Request):
-    request.session.pop("key", None)
+    request.app.state.web_sessions.drop(request.session.pop("sid", None))
     return RedirectResponse("/web/login", status_code=303)
 
 
