@@ -57,6 +57,7 @@ class TrainConfig:
     test_size: int = 5000
     val_size: int = 2000
     max_train: int | None = None
+    max_polarity_only: int | None = 15_000  # reviews without hand labels used per run (polarity only); None = all
     exclude_cat: str | None = None
     holdout_domains: tuple[str, ...] = ()
     layers: int = 12  # encoder depth used (a student: fewer)
@@ -70,7 +71,8 @@ class TrainConfig:
     weight_decay: float = 0.01
     w_sentiment: float = 1.0
     w_intent: float = 1.0
-    w_trust: float = 1.0
+    w_trust: float = 1.0  # on the sum over signals (a mean over ten rare signals barely moved the heads)
+    max_pos_weight: float = 5.0  # rare signals: positives weigh up to this much more (neg/pos ratio, capped)
     w_distill: float = 2.0
     w_teacher: float = 1.0
     labeled_weight: float = 2.0  # hand-labelled rows count this much more than polarity-only reviews
@@ -202,6 +204,14 @@ def all_data(tc: TrainConfig) -> tuple[Labeled, pd.DataFrame]:
             drop = np.random.RandomState(tc.seed).choice(pool, len(pool) - tc.max_train, replace=False)
             split[drop] = "excluded"
     parts = [reviews_labeled(df, split, read_review_labels(tc.labels), tc.labeled_weight)]
+    if tc.max_polarity_only is not None:
+        # the reviews nobody labelled only teach polarity: a sample of them is enough, and it keeps
+        # a 2-core training run short; the char n-gram model still reads every polar training review
+        pool = np.where((split == "train") & ~parts[0].trust_known)[0]
+        if len(pool) > tc.max_polarity_only:
+            drop = np.random.RandomState(tc.seed + 1).choice(pool, len(pool) - tc.max_polarity_only, replace=False)
+            split[drop] = "polarity-pool"
+            parts[0].meta["split"] = split
     wr = written(tc.written, tc.labeled_weight, tc.holdout_domains)
     if wr is not None:
         parts.append(wr)
@@ -296,6 +306,15 @@ def _wmean(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     return (x * w).sum() / w.sum().clamp(min=1e-6)
 
 
+def pos_weight(y: Labeled, cap: float) -> np.ndarray:
+    """Per signal: negatives / positives among the rows with trust labels, capped (cached on ``y``)."""
+    if getattr(y, "_pos_weight", None) is None or y._pos_weight[0] != cap:
+        t = y.trust[y.trust_known]
+        pos = t.sum(0)
+        y._pos_weight = (cap, np.clip((len(t) - pos) / np.maximum(pos, 1), 1.0, cap).astype(np.float32))
+    return y._pos_weight[1]
+
+
 def losses(out: HeadOutput, y: Labeled, idx, base_emb, tc: TrainConfig, soft: Soft | None = None):
     """Weighted losses where labels exist, the embedding distillation, and the teacher's soft targets."""
     w = torch.from_numpy(y.weight[idx])
@@ -313,7 +332,9 @@ def losses(out: HeadOutput, y: Labeled, idx, base_emb, tc: TrainConfig, soft: So
     l_int = _wmean(F.cross_entropy(out.intent_logits, it.clamp(min=0), reduction="none"), w * known)
     tk = torch.from_numpy(y.trust_known[idx]).float()
     tr = torch.from_numpy(y.trust[idx])
-    l_tr = _wmean(F.binary_cross_entropy_with_logits(out.trust_logits, tr, reduction="none").mean(1), w * tk)
+    pw = torch.from_numpy(pos_weight(y, tc.max_pos_weight))
+    l_tr = _wmean(F.binary_cross_entropy_with_logits(out.trust_logits, tr, reduction="none", pos_weight=pw).sum(1),
+                  w * tk)
     l_dis = (1 - F.cosine_similarity(out.embedding, base_emb, dim=-1)).mean()
     total = tc.w_sentiment * l_sent + tc.w_intent * l_int + tc.w_trust * l_tr + tc.w_distill * l_dis
     parts = {"sent": l_sent.item(), "intent": l_int.item(), "trust": l_tr.item(), "distill": l_dis.item()}
@@ -452,9 +473,8 @@ def train(tc: TrainConfig) -> Path:
         print(f"epoch {epoch + 1}: validation polarity accuracy {acc:.4f}")
 
     # char n-gram model on the polar training texts, blended into the pos-vs-neg log-odds
-    polar = np.abs(train_data.p_pos - 0.5) == 0.5
-    ngram = CharNgramSentiment().fit([train_data.texts[i] for i in np.where(polar)[0]],
-                                     train_data.p_pos[polar].astype(int))
+    ng_rows = np.where(np.isin(split, ["train", "polarity-pool"]) & (np.abs(data.p_pos - 0.5) == 0.5))[0]
+    ngram = CharNgramSentiment().fit([data.texts[i] for i in ng_rows], data.p_pos[ng_rows].astype(int))
     neural = (vl[:, 2] - vl[:, 0]).numpy()
     vtexts = [data.texts[i] for i in val_rows]
     ng = ngram.logit(vtexts)
