@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -22,6 +23,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_env(url: str) -> dict:
+    """The environment of a restartable API process: embedded worker, fast analyzer, one session secret."""
+    env = {**os.environ, "COCREATE_DATABASE_URL": url, "COCREATE_ANALYZER_KIND": "fake",
+           "COCREATE_RECOVER_AFTER_S": "0", "COCREATE_ANALYSIS_BATCH": "16", "COCREATE_RATE_LIMIT_PER_MIN": "100000",
+           "COCREATE_SESSION_SECRET": secrets.token_hex(32)}
+    env.pop("REDIS_URL", None)
+    return env
+
+
 def _start(env, port) -> subprocess.Popen:
     p = subprocess.Popen([sys.executable, "-m", "cocreate", "serve", "--port", str(port)], env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -36,12 +46,10 @@ def _start(env, port) -> subprocess.Popen:
     raise RuntimeError("server did not start")
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(1500)  # 20 restarts of ~5-30 s each, depending on the machine's load
 def test_sigkill_during_ingest_20_times_loses_nothing(tmp_path):
     url = f"sqlite:///{tmp_path / 'crash.db'}"
-    env = {**os.environ, "COCREATE_DATABASE_URL": url, "COCREATE_ANALYZER_KIND": "fake",
-           "COCREATE_RECOVER_AFTER_S": "0", "COCREATE_ANALYSIS_BATCH": "16", "COCREATE_RATE_LIMIT_PER_MIN": "100000"}
-    env.pop("REDIS_URL", None)
+    env = server_env(url)
     from api.db.models import Post, PostAnalysis
     from api.db.session import migrate, session_scope
     from api.services.auth import create_key, create_tenant

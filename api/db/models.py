@@ -159,7 +159,11 @@ class WebhookSubscription(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 class WebhookDelivery(Base):
+    """The outbox: one row per event and subscription, written with the change; ``next_attempt_at`` is when
+    it is due (or, while a sender holds it, when that sender's lease ends)."""
+
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_status_due", "status", "next_attempt_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"),
                                                  index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from api.db.models import Alert, Tenant
 from api.services import webhooks
@@ -22,8 +22,14 @@ def detector_for(tenant: Tenant):
 
 
 def after_analysis(session: Session, tenant_id: int, posts: list, analyses: list) -> None:
-    """Feed analysed posts to the tenant's crisis detector and store what it opens or updates."""
-    tenant = session.get(Tenant, tenant_id)
+    """Feed analysed posts to the tenant's crisis detector and store what it opens or updates.
+
+    The tenant row is locked (``SELECT … FOR UPDATE``) and its detector state re-read first, so two
+    workers' batches of one tenant pass through the detector one after the other and neither overwrites
+    the other's state. (SQLite: one writer at a time, and the analysis insert already took the lock.)"""
+    tenant = session.scalars(select(Tenant).where(Tenant.id == tenant_id).with_for_update()
+                             .options(undefer(Tenant.crisis_state))
+                             .execution_options(populate_existing=True)).one()
     det = detector_for(tenant)
     if det is None:
         return

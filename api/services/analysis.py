@@ -54,7 +54,7 @@ def analyse_pending(session: Session, post_ids: list[int], analyzer, worker: str
     session.execute(update(Post).where(Post.id.in_([p.id for p in posts])).values(status="analyzed"))
     session.flush()
     fresh = [p for p in posts if p.id in written]
-    if fresh:
+    if fresh:  # the crisis hook locks the tenant row, the ledger hook the authors' rows (api/services/*.py)
         from api.services import alerts, ideas, users, webhooks
 
         by_post = {p.id: a for p, a in zip(posts, results)}
@@ -64,7 +64,6 @@ def analyse_pending(session: Session, post_ids: list[int], analyzer, worker: str
             alerts.after_analysis(session, tenant_id, mine, [by_post[p.id] for p in mine])
             users.after_analysis(session, tenant_id, mine, [by_post[p.id] for p in mine])
             for p in mine:
-                session.refresh(p)
                 webhooks.emit(session, tenant_id, "post.analyzed", {"post_id": p.id, "external_id": p.external_id,
                                                                    "analysis": _brief(by_post[p.id])})
     return BatchOutcome([p.id for p in fresh], len(post_ids) - len(fresh))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import numpy as np
 from sqlalchemy import delete, func, select, update
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.db.models import (CommunityUser, Idea, Notification, Post, PostAnalysis, StaffResponse, StatusChange,
                            TaskLock, Tenant, Vote)
+from api import queue
 from api.services import webhooks
 from model.clustering import IdeaClusterer
 from model.ideas import IDEA_INTENT, summarize
@@ -61,9 +63,10 @@ def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses
     # re-clustering reads every feature request of the tenant: at most once a minute, the rest is deferred
     wait_s = 0.0 if last is None else (RECLUSTER_MIN_INTERVAL - (dt.datetime.now(dt.UTC) - last)).total_seconds()
     if wait_s <= 0:
-        session.info.setdefault("recluster", set()).add(tenant_id)
-    else:
-        session.info.setdefault("recluster_later", {})[tenant_id] = wait_s
+        queue.enqueue(session, "recluster_tenant", tenant_id, key=("recluster", tenant_id))
+    else:  # the task drops a deferred request when another re-clustering ran after it was made
+        queue.enqueue(session, "recluster_tenant", tenant_id, time.time(), delay_s=wait_s + 0.5,
+                      key=("recluster", tenant_id))
 
 
 def _live(session: Session, idea_id: int) -> int:
@@ -102,7 +105,15 @@ def recluster(session: Session, tenant_id: int, segmenter=None, min_cluster_size
                            .order_by(Post.id)).all()
     idea_rows = {i.id: i for i in session.scalars(select(Idea).where(Idea.tenant_id == tenant_id))}
     old = clusterer_of(tenant)
-    m = old if old is not None else IdeaClusterer(min_cluster_size=min_cluster_size or 3)
+    if old is None:
+        from cocreate.settings import get_settings
+
+        # the paraphrase metric of idea mode is fitted in the real analyzer's embedding space; the
+        # test stand-in's hashed-bigram vectors get the coarse topic mode
+        mode = "topic" if get_settings().analyzer_kind == "fake" else "idea"
+        m = IdeaClusterer(min_cluster_size=min_cluster_size or 3, granularity=mode)
+    else:
+        m = old
     if not rows:
         return {"posts": 0, "ideas": 0, "new": 0}
     X = np.stack([np.frombuffer(r.embedding, np.float32) for r in rows])
@@ -146,15 +157,33 @@ def supporters(session: Session, idea_id: int) -> set[int]:
     return posters | voters
 
 
-def idea_json(session: Session, idea: Idea, detail: bool = False) -> dict:
-    stats = session.execute(select(func.count(Post.id), func.avg(PostAnalysis.sentiment_score), func.max(Post.created_at))
-                            .select_from(Post).join(PostAnalysis).where(Post.idea_id == idea.id)).one()
-    sup = supporters(session, idea.id)
+def idea_summaries(session: Session, idea_ids: list[int]) -> dict[int, dict]:
+    """Post count, mean sentiment, last post, supporters and votes of many ideas in three grouped queries."""
+    out = {i: {"posts": 0, "sentiment_mean": None, "last_post_at": None, "supporters": set(), "votes": 0}
+           for i in idea_ids}
+    if not idea_ids:
+        return out
+    for iid, n, mean, last in session.execute(
+            select(Post.idea_id, func.count(Post.id), func.avg(PostAnalysis.sentiment_score), func.max(Post.created_at))
+            .select_from(Post).join(PostAnalysis).where(Post.idea_id.in_(idea_ids)).group_by(Post.idea_id)):
+        out[iid] |= {"posts": n, "sentiment_mean": round(float(mean), 4) if mean is not None else None,
+                     "last_post_at": last.isoformat() if last else None}
+    for iid, uid in session.execute(select(Post.idea_id, Post.user_id).distinct()
+                                    .where(Post.idea_id.in_(idea_ids), Post.user_id.is_not(None))):
+        out[iid]["supporters"].add(uid)
+    for iid, uid in session.execute(select(Vote.idea_id, Vote.user_id).where(Vote.idea_id.in_(idea_ids))):
+        out[iid]["supporters"].add(uid)
+        out[iid]["votes"] += 1  # one vote per (idea, user)
+    return out
+
+
+def idea_json(session: Session, idea: Idea, detail: bool = False, summary: dict | None = None) -> dict:
+    """The idea as the API shows it; ``summary`` (from ``idea_summaries``) saves the per-idea queries."""
+    sm = summary if summary is not None else idea_summaries(session, [idea.id])[idea.id]
+    sup = sm["supporters"]
     out = {"id": idea.id, "title": idea.title, "keywords": idea.keywords, "status": idea.status,
-           "posts": stats[0], "supporters": len(sup),
-           "votes": session.scalar(select(func.count()).select_from(Vote).where(Vote.idea_id == idea.id)),
-           "sentiment_mean": round(float(stats[1]), 4) if stats[1] is not None else None,
-           "last_post_at": stats[2].isoformat() if stats[2] else None, "merged_into": idea.merged_into,
+           "posts": sm["posts"], "supporters": len(sup), "votes": sm["votes"], "sentiment_mean": sm["sentiment_mean"],
+           "last_post_at": sm["last_post_at"], "merged_into": idea.merged_into,
            "created_at": idea.created_at.isoformat(), "quotes": idea.quotes}
     if detail:
         hist = session.scalars(select(StatusChange).where(StatusChange.idea_id == idea.id).order_by(StatusChange.at))
@@ -219,9 +248,10 @@ def list_ideas(session: Session, tenant_id: int, status: str | None = None, sort
         latest = [s.at for st in stats for s in st.support]
         now = max(latest) if latest else dt.datetime.now(dt.UTC)
     ranked = rank(stats, sort, now=now, weight=lambda u: ext_weight.get(u, 1.0))
+    summaries = idea_summaries(session, list(ideas))
     out = []
     for st in ranked:
-        d = idea_json(session, ideas[st.id])
+        d = idea_json(session, ideas[st.id], summary=summaries[st.id])
         if d["posts"] or d["votes"]:  # an idea whose posts all moved away and that nobody voted for is hidden
             out.append(d)
     return out[:limit]

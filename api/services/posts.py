@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from api import queue
 from api.db.models import CommunityUser, Post, PostAnalysis, Tenant
 from cocreate.settings import Settings
 
@@ -131,6 +132,13 @@ def ingest(session: Session, tenant: Tenant, items: list[Any], settings: Setting
             r["id"], r["status"] = post.id, post.status
             out.new_ids.append(post.id)
     return out
+
+
+def queue_analysis(session: Session, post_ids: list[int], batch: int) -> None:
+    """Analysis tasks for ``post_ids`` (``batch`` posts each), sent once this transaction commits; a crash
+    before they are sent leaves pending posts, which the recovery sweep re-queues."""
+    for i in range(0, len(post_ids), batch):
+        queue.enqueue(session, "analyze_posts", post_ids[i:i + batch])
 
 
 def analysis_json(a: PostAnalysis | None) -> dict | None:

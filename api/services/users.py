@@ -14,32 +14,63 @@ RULES = LedgerRules.load()
 
 
 def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses: list) -> None:
-    """Each author's account takes the post's sentiment and signals; state is one JSON column."""
-    accounts: dict[int, tuple[CommunityUser, TrustAccount]] = {}
+    """Each author's account takes the post's sentiment and signals; state is one JSON column.
+
+    The authors' rows are locked (``SELECT … FOR UPDATE``, in id order so two workers never deadlock) and
+    re-read before the update: a worker analysing other posts of the same users waits for this commit
+    instead of overwriting it. SQLite has no row locks; its one writer at a time gives the same order."""
+    user_ids = sorted({p.user_id for p in posts if p.user_id is not None})
+    if not user_ids:
+        return
+    rows = session.scalars(select(CommunityUser).where(CommunityUser.id.in_(user_ids))
+                           .order_by(CommunityUser.id).with_for_update()
+                           .execution_options(populate_existing=True))
+    accounts = {u.id: (u, TrustAccount.from_dict(u.ledger, RULES)) for u in rows}
     for p, a in sorted(zip(posts, analyses), key=lambda pa: pa[0].created_at):
         if p.user_id is None:
             continue
-        if p.user_id not in accounts:
-            u = session.get(CommunityUser, p.user_id)
-            accounts[p.user_id] = (u, TrustAccount.from_dict(u.ledger, RULES))
         created = p.created_at if p.created_at.tzinfo else p.created_at.replace(tzinfo=dt.UTC)
         accounts[p.user_id][1].observe(created, float(a.sentiment["score"]), list(a.signals))
     for u, acc in accounts.values():
         u.ledger = acc.to_dict()
 
 
-def _account(session: Session, u: CommunityUser) -> TrustAccount:
+def _idea_links(session: Session, tenant_id: int, user_id: int | None = None) -> dict[int, set[int]]:
+    """Community user id → ideas they posted in or voted for (two queries for the whole tenant)."""
+    posts = select(Post.user_id, Post.idea_id).distinct().where(Post.tenant_id == tenant_id,
+                                                                Post.idea_id.is_not(None), Post.user_id.is_not(None))
+    votes = select(Vote.user_id, Vote.idea_id).join(CommunityUser, CommunityUser.id == Vote.user_id).where(
+        CommunityUser.tenant_id == tenant_id)
+    if user_id is not None:
+        posts, votes = posts.where(Post.user_id == user_id), votes.where(Vote.user_id == user_id)
+    out: dict[int, set[int]] = {}
+    for q in (posts, votes):
+        for uid, iid in session.execute(q):
+            out.setdefault(uid, set()).add(iid)
+    return out
+
+
+def _shipped(session: Session, tenant_id: int) -> set[int]:
+    return set(session.scalars(select(Idea.id).where(Idea.tenant_id == tenant_id, Idea.status == "shipped")))
+
+
+def _account(session: Session, u: CommunityUser, links: dict[int, set[int]] | None = None,
+             shipped: set[int] | None = None) -> TrustAccount:
     acc = TrustAccount.from_dict(u.ledger, RULES)
-    idea_ids = set(session.scalars(select(Post.idea_id).where(Post.user_id == u.id, Post.idea_id.is_not(None))))
-    idea_ids |= set(session.scalars(select(Vote.idea_id).where(Vote.user_id == u.id)))
+    if links is None:
+        links = _idea_links(session, u.tenant_id, u.id)
+    idea_ids = links.get(u.id, set())
     acc.ideas = len(idea_ids)
-    acc.shipped = session.scalar(select(func.count()).select_from(Idea).where(
-        Idea.id.in_(idea_ids), Idea.status == "shipped")) if idea_ids else 0
+    if shipped is None:
+        shipped = _shipped(session, u.tenant_id) if idea_ids else set()
+    acc.shipped = len(idea_ids & shipped)
     return acc
 
 
-def user_json(session: Session, u: CommunityUser, detail: bool = False) -> dict:
-    acc = _account(session, u)
+def user_json(session: Session, u: CommunityUser, detail: bool = False,
+              links: dict[int, set[int]] | None = None, shipped: set[int] | None = None) -> dict:
+    """The user as the API shows it; ``links`` and ``shipped`` (for the whole tenant) save per-user queries."""
+    acc = _account(session, u, links, shipped)
     d = {"id": u.external_id, "display_name": u.display_name} | acc.summary()
     if not detail:
         d.pop("history")
@@ -60,7 +91,8 @@ def get_user(session: Session, tenant_id: int, external_id: str) -> CommunityUse
 def list_users(session: Session, tenant_id: int, sort: str = "super", limit: int = 50) -> list[dict]:
     users = list(session.scalars(select(CommunityUser).where(CommunityUser.tenant_id == tenant_id,
                                                              CommunityUser.ledger.is_not(None))))
-    items = [user_json(session, u) for u in users]
+    links, shipped = _idea_links(session, tenant_id), _shipped(session, tenant_id)
+    items = [user_json(session, u, links=links, shipped=shipped) for u in users]
     if sort == "super":
         items.sort(key=lambda d: (-d["super_score"], -d["balance"], d["id"]))
     elif sort == "risk":

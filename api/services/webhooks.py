@@ -1,4 +1,11 @@
-"""Webhooks: signed JSON events written to an outbox (same transaction as the change), delivered by a task."""
+"""Webhooks: signed JSON events written to an outbox (same transaction as the change), delivered by a task.
+
+At least once: ``emit`` writes a pending delivery row and enqueues its task for after the commit; a
+delivery is *claimed* (``next_attempt_at`` pushed ``LEASE_S`` ahead, committed) before the HTTP call, so
+two senders never post it at once; and ``due_deliveries`` finds every pending delivery that is more than
+``GRACE_S`` past due — never sent (a crash between commit and send), a lost retry, or a sender killed
+mid-call once its lease ran out — for the worker's sweeper to send again.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,14 +14,18 @@ import hmac
 import json
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from api import queue
 from api.db.models import WebhookDelivery, WebhookSubscription
 
 EVENTS = ("post.analyzed", "idea.created", "idea.status_changed", "alert.opened", "alert.resolved")
 SIGNATURE_HEADER = "X-Cocreate-Signature"
 TIMESTAMP_HEADER = "X-Cocreate-Timestamp"
+GRACE_S = 5.0  # a pending delivery this far past due is re-sent by the sweeper
+LEASE_S = 30.0  # a claimed delivery is not sent by anyone else for this long (longer than an HTTP call)
+EARLY_S = 1.0  # a delayed retry may arrive this early (clocks of different machines)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -53,17 +64,33 @@ def emit(session: Session, tenant_id: int, event: str, data: dict) -> list[int]:
         session.add(d)
         session.flush()
         ids.append(d.id)
-    session.info.setdefault("outbox", []).extend(ids)
+        queue.enqueue(session, "deliver_webhook", d.id)
     return ids
 
 
 def flush_outbox(session: Session) -> None:
-    """Enqueue the deliveries written by the transaction that just committed (call after commit)."""
-    from api.worker.tasks import deliver_webhook
+    """Kept for old call sites: deliveries now leave by themselves when the transaction commits."""
 
-    box = session.info.pop("outbox", [])
-    for i in box:
-        deliver_webhook.send(i)
+
+def due_deliveries(session: Session, grace_s: float = GRACE_S, limit: int = 200) -> list[int]:
+    """Pending deliveries more than ``grace_s`` past due and not claimed by a live sender, oldest first."""
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=grace_s)
+    return list(session.scalars(select(WebhookDelivery.id).where(
+        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= cutoff)
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)))
+
+
+def claim(session: Session, delivery_id: int) -> bool:
+    """Take a due pending delivery for ``LEASE_S`` (one atomic UPDATE, committed); False if not ours to send."""
+    now = dt.datetime.now(dt.UTC)
+    n = session.execute(update(WebhookDelivery).where(
+        WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
+        or_(WebhookDelivery.next_attempt_at.is_(None),
+            WebhookDelivery.next_attempt_at <= now + dt.timedelta(seconds=EARLY_S)))
+        .values(next_attempt_at=now + dt.timedelta(seconds=LEASE_S), attempts=WebhookDelivery.attempts + 1)
+        .execution_options(synchronize_session=False)).rowcount
+    session.commit()
+    return n == 1
 
 
 def backoff_s(attempt: int) -> float:
@@ -71,18 +98,19 @@ def backoff_s(attempt: int) -> float:
 
 
 def deliver(session: Session, delivery_id: int, max_attempts: int, client=None) -> str:
-    """Try one delivery; returns its status. Schedules the next attempt on failure."""
+    """Claim and try one delivery (commits the claim first); returns its status, ``"busy"`` when someone
+    else holds it or it is not due. Schedules the next attempt on failure; the caller commits the result."""
     import httpx
 
-    d = session.get(WebhookDelivery, delivery_id)
-    if d is None or d.status != "pending":
-        return d.status if d else "missing"
+    if not claim(session, delivery_id):
+        d = session.get(WebhookDelivery, delivery_id)
+        return "missing" if d is None else ("busy" if d.status == "pending" else d.status)
+    d = session.get(WebhookDelivery, delivery_id, populate_existing=True)
     sub = session.get(WebhookSubscription, d.subscription_id)
     body = json.dumps(d.payload, ensure_ascii=False, separators=(",", ":")).encode()
     ts = str(int(dt.datetime.now(dt.UTC).timestamp()))
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(sub.secret, ts, body),
                TIMESTAMP_HEADER: ts, "X-Cocreate-Event": d.event, "X-Cocreate-Delivery": str(d.id)}
-    d.attempts += 1
     try:
         c = client or httpx.Client(timeout=10.0)
         r = c.post(sub.url, content=body, headers=headers)

@@ -5,8 +5,14 @@ on any machine consume the queue; a message is acknowledged only after the actor
 after its results are committed, and a dead worker's unacknowledged messages are re-queued by the
 next worker once its heartbeat is older than ``heartbeat_timeout``. In embedded mode a
 ``StubBroker`` feeds a ``dramatiq.Worker`` thread inside the API process (``start_embedded_worker``).
+Every worker, embedded or not, also runs the periodic jobs registered with ``every`` (the outbox
+sweeper) on one background thread while it is up.
 """
 from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
@@ -17,11 +23,51 @@ from cocreate.settings import Settings
 
 _broker: dramatiq.Broker | None = None
 _worker: dramatiq.Worker | None = None
+_jobs: list[tuple[float, Callable[[], object]]] = []
+log = logging.getLogger("cocreate.worker")
+
+
+def every(interval_s: float, job: Callable[[], object]) -> None:
+    """Run ``job()`` every ``interval_s`` seconds in each worker of this process while it runs."""
+    _jobs.append((interval_s, job))
+
+
+class PeriodicJobs(Middleware):
+    """One thread per started worker that runs the jobs registered with ``every`` (errors are logged)."""
+
+    def __init__(self):
+        self._stops: dict[int, threading.Event] = {}
+
+    def after_worker_boot(self, broker, worker) -> None:
+        stop = self._stops[id(worker)] = threading.Event()
+        threading.Thread(target=self._run, args=(stop,), name="cocreate-periodic", daemon=True).start()
+
+    def before_worker_shutdown(self, broker, worker) -> None:
+        stop = self._stops.pop(id(worker), None)
+        if stop is not None:
+            stop.set()
+
+    @staticmethod
+    def _run(stop: threading.Event) -> None:
+        import time
+
+        last: dict[int, float] = {}
+        while not stop.is_set():
+            now = time.monotonic()
+            for i, (interval, job) in enumerate(list(_jobs)):
+                if now - last.get(i, 0.0) >= interval:
+                    last[i] = now
+                    try:
+                        job()
+                    except Exception:  # noqa: BLE001 - the next round tries again
+                        log.exception("periodic job failed")
+            stop.wait(min([iv for iv, _ in _jobs] or [1.0]) / 2)
 
 
 def middleware(settings: Settings) -> list:
     return [AgeLimit(), TimeLimit(time_limit=600_000), ShutdownNotifications(), Callbacks(), Pipelines(),
-            CurrentMessage(), Retries(max_retries=settings.task_max_retries, min_backoff=500, max_backoff=60_000)]
+            CurrentMessage(), Retries(max_retries=settings.task_max_retries, min_backoff=500, max_backoff=60_000),
+            PeriodicJobs()]
 
 
 def setup_broker(settings: Settings | None = None) -> dramatiq.Broker:

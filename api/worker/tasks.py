@@ -4,6 +4,10 @@ Each actor commits its results before it returns, and Dramatiq acknowledges the 
 the actor returns: a worker killed mid-batch leaves the message un-acked, another worker redoes it,
 and the UNIQUE post_id of the analysis rows makes the redo harmless (at-least-once delivery,
 exactly-once results).
+
+Services never import this module: they ``api.queue.enqueue`` task names, and the senders registered
+at the bottom of this file put them on the broker once the services' transaction commits. The outbox
+sweeper (``sweep_outbox``) runs every ``SWEEP_EVERY_S`` in every worker, embedded or not.
 """
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ import time
 
 import dramatiq
 
-from api.worker.broker import setup_broker
+from api import queue
+from api.worker.broker import every, setup_broker
 from cocreate.settings import Settings
 
 setup_broker()
@@ -27,14 +32,7 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _after_commit(session) -> None:
-    from api.services.webhooks import flush_outbox
-
-    flush_outbox(session)
-    for tenant_id in session.info.pop("recluster", set()):
-        recluster_tenant.send(tenant_id)
-    for tenant_id, wait_s in session.info.pop("recluster_later", {}).items():
-        recluster_tenant.send_with_options(args=(tenant_id, time.time()), delay=int(wait_s * 1000) + 500)
+SWEEP_EVERY_S = 2.0
 
 
 @dramatiq.actor(queue_name="analysis", max_retries=0)
@@ -54,8 +52,7 @@ def analyze_posts(post_ids: list[int]) -> None:
         # a failing batch is split in halves: those retries must not take other posts along again
         fill = s.analysis_batch if len(post_ids) < max(2, s.analysis_batch // 4) and not _is_split(post_ids) else 0
         out = analyse_pending(session, post_ids, analyzer, WORKER_NAME, fill_to=fill)
-        session.commit()
-        _after_commit(session)
+        session.commit()  # the hooks' webhooks and re-clustering requests leave now (api/queue.py)
         metrics.record_batch(len(out.analysed), time.perf_counter() - t0)
     except Exception as e:  # noqa: BLE001 - any analyzer failure is handled the same way
         session.rollback()
@@ -99,6 +96,8 @@ def _attempts(session, post_id: int) -> int:
 
 @dramatiq.actor(queue_name="webhooks", max_retries=0)
 def deliver_webhook(delivery_id: int) -> None:
+    """Send one delivery (a no-op if another sender holds it or it went out); re-sends itself for a retry."""
+    from api.db.models import WebhookDelivery
     from api.db.session import session_scope
     from api.services.webhooks import deliver
 
@@ -106,12 +105,29 @@ def deliver_webhook(delivery_id: int) -> None:
     with session_scope(s.db_url) as session:
         status = deliver(session, delivery_id, s.webhook_max_attempts)
         if status == "pending":
-            from api.db.models import WebhookDelivery
-
-            d = session.get(WebhookDelivery, delivery_id)
-            delay_ms = int(max(0.0, (d.next_attempt_at.timestamp() - time.time())) * 1000)
+            due = session.get(WebhookDelivery, delivery_id).next_attempt_at
+            due = due if due.tzinfo else due.replace(tzinfo=dt.UTC)
+            delay_ms = int(max(0.0, due.timestamp() - time.time()) * 1000)
     if status == "pending":
         deliver_webhook.send_with_options(args=(delivery_id,), delay=delay_ms)
+
+
+def sweep_outbox(settings: Settings | None = None, client=None) -> int:
+    """Send every pending delivery that is overdue by more than the grace period (a crash between commit
+    and send, a lost retry, a sender killed mid-call); returns how many were sent. Run by each worker."""
+    from api.db.session import session_scope
+    from api.services.webhooks import deliver, due_deliveries
+
+    s = settings or _settings()
+    with session_scope(s.db_url) as session:
+        ids = due_deliveries(session)
+    sent = 0
+    for i in ids:  # sent here, not re-queued: a backlog behind a slow receiver does not grow with each sweep
+        with session_scope(s.db_url) as session:
+            sent += deliver(session, i, s.webhook_max_attempts, client=client) != "busy"
+    if ids:
+        log.info("outbox sweep: %d overdue deliveries, %d sent", len(ids), sent)
+    return sent
 
 
 @dramatiq.actor(queue_name="recluster", max_retries=3)
@@ -140,7 +156,6 @@ def recluster_tenant(tenant_id: int, requested_at: float | None = None) -> None:
                 return
             stats = recluster(session, tenant_id, segmenter=load_segmenter())
             session.commit()
-            _after_commit(session)
             log.info("re-clustered tenant %s: %s", tenant_id, stats)
         finally:
             session.rollback()
@@ -167,3 +182,12 @@ def recover_pending(settings: Settings | None = None) -> int:
         ids = pending_ids(session, dt.timedelta(seconds=s.recover_after_s))
     enqueue_analysis(ids, s.analysis_batch)
     return len(ids)
+
+
+def _sender(actor):
+    return lambda args, delay_ms: actor.send_with_options(args=args, delay=delay_ms)
+
+
+for _actor in (analyze_posts, deliver_webhook, recluster_tenant):
+    queue.register(_actor.actor_name, _sender(_actor))
+every(SWEEP_EVERY_S, lambda: sweep_outbox())
