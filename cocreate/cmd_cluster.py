@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from tqdm import tqdm
 
-from cocreate.cli import IdColumn, TextColumn, fail, load_input
+from cocreate.cli_helpers import IdColumn, TextColumn, fail, load_input
 
 
 def cluster(input: Path, output: Annotated[Path, typer.Option("-o", "--output")],

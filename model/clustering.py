@@ -1,5 +1,12 @@
 """Ideas and topics: FAISS clustering of post embeddings that picks its own number of clusters.
 
+Two granularities. ``granularity="idea"`` (the default: the board's ideas) groups posts that ask
+for the same capability: vectors are mapped into the paraphrase space of ``model/paraphrase.py``
+(phrasing variation shrunk, learned on labelled paraphrase groups), exact average linkage cuts
+where two groups' mean cosine falls under the calibrated threshold, and groups under
+``min_cluster_size`` stay unassigned (a lone request is no idea yet). ``granularity="topic"``
+(trend charts, the crisis detector, the category benchmark) is the coarse pipeline below.
+
 ``IdeaClusterer`` follows the scikit-learn estimator contract (hyper-parameters in ``__init__``
 only, ``fit(X) -> self``, learned state ending in ``_``, ``predict`` before ``fit`` raises
 ``NotFittedError``). Every nearest-neighbour and centroid step over posts runs in FAISS:
@@ -33,6 +40,7 @@ from sklearn.exceptions import NotFittedError
 STATE_FILE = "clusterer.json"
 INDEX_FILE = "centroids.faiss"
 ARRAYS_FILE = "clusterer_state.npz"
+PRIOR_POSTS = 30  # weight, in posts, of the paraphrase metric's reference mean when centring
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -136,14 +144,20 @@ class IdeaClusterer:
         IVF index above ``ivf_above`` posts) before clustering — it denoises short posts. 0 = off.
     assign_quantile: member-similarity percentile below which a post counts as too far from any idea.
     max_buffer: most posts kept waiting online; the oldest leave the buffer first.
+    granularity: "idea" (same requested capability, paraphrase metric) or "topic" (coarse themes).
+        ``merge_threshold=None`` takes the mode's calibrated cut (idea: the metric's; topic: 0.3).
+    metric_file: the paraphrase metric for idea mode (None = the shipped one).
     ivf_above: re-clusterings of more posts than this use an IVF index for the k-means assignment.
     seed: makes ``fit`` reproducible.
     """
 
-    def __init__(self, min_cluster_size: int = 5, merge_threshold: float = 0.3,
+    def __init__(self, min_cluster_size: int = 5, merge_threshold: float | None = None,
                  micro_clusters: int | None = None, smooth_neighbors: int = 10, assign_quantile: float = 0.01,
-                 max_buffer: int = 5000, ivf_above: int = 100_000, seed: int = 0):
+                 max_buffer: int = 5000, ivf_above: int = 100_000, seed: int = 0, granularity: str = "idea",
+                 metric_file: str | None = None):
         self.min_cluster_size = min_cluster_size
+        self.granularity = granularity
+        self.metric_file = metric_file
         self.smooth_neighbors = smooth_neighbors
         self.merge_threshold = merge_threshold
         self.micro_clusters = micro_clusters
@@ -166,10 +180,37 @@ class IdeaClusterer:
         return X
 
     def _centre(self, X: np.ndarray) -> np.ndarray:
+        """Rows [n, d] → the unit vectors clustering works on (centred, mood removed, paraphrase space)."""
         Z = _unit(X) - self.mean_
         if getattr(self, "nuisance_", None) is not None:
             Z = Z - np.outer(Z @ self.nuisance_, self.nuisance_)
+        if getattr(self, "metric_", None) is not None:
+            Z = _unit(Z) @ self.metric_
         return _unit(Z)
+
+    def _set_metric(self, dim: int, n_rows: int = 0) -> None:
+        """Idea mode: the paraphrase metric (when one fits ``dim``) and the effective merge threshold."""
+        from model.paraphrase import FALLBACK_THRESHOLD, ParaphraseMetric, load_default
+
+        if self.granularity not in ("idea", "topic"):
+            raise ValueError(f"granularity must be 'idea' or 'topic', got {self.granularity!r}")
+        self.metric_ = None
+        if self.granularity == "topic":
+            self.merge_threshold_ = 0.3 if self.merge_threshold is None else float(self.merge_threshold)
+            return
+        metric = ParaphraseMetric.load(self.metric_file) if self.metric_file else load_default(dim)
+        if metric is not None and metric.dim != dim:
+            metric = None
+        self.metric_ = metric.matrix if metric is not None else None
+        same_encoder = metric is not None and metric.mean is not None and n_rows and \
+            float(_unit(self.mean_[None])[0] @ _unit(metric.mean[None])[0]) >= 0.8
+        if same_encoder:
+            # a few posts are a poor estimate of the common direction: lean on the tuning set's
+            # (only when both means agree, i.e. the vectors come from the encoder the metric was fitted on)
+            w = n_rows / (n_rows + PRIOR_POSTS)
+            self.mean_ = (w * self.mean_ + (1 - w) * metric.mean).astype(np.float32)
+        default = metric.threshold if metric is not None else FALLBACK_THRESHOLD
+        self.merge_threshold_ = default if self.merge_threshold is None else float(self.merge_threshold)
 
     @property
     def n_clusters_(self) -> int:
@@ -192,6 +233,7 @@ class IdeaClusterer:
         next_id = getattr(self, "next_id_", 0)
         self.mean_ = _unit(X).mean(0) if n else np.zeros(X.shape[1], np.float32)
         self.nuisance_ = None
+        self._set_metric(X.shape[1], n)
         if sentiment is not None and n:
             self.nuisance_ = self._mood_direction(X, np.asarray(sentiment, dtype=np.float32))
         Z = self._centre(X) if n else X
@@ -199,7 +241,8 @@ class IdeaClusterer:
             centroids = np.zeros((0, X.shape[1]), np.float32)
             labels = np.full(n, -1, dtype=np.int64)
         else:
-            centroids, labels = self._cluster(self._smooth(Z))
+            centroids, labels = self._cluster_ideas(Z) if self.granularity == "idea" else \
+                self._cluster(self._smooth(Z))
         # ids: match to the previous clustering (by members when given, else by centroid similarity)
         new_ids = self._match_ids(labels, len(centroids), previous, old_ids, old_centroids, Z)
         fresh = new_ids < 0
@@ -241,7 +284,7 @@ class IdeaClusterer:
         sizes = np.bincount(a[:, 0], minlength=len(micro))
         keep = sizes > 0
         micro, sizes = micro[keep], sizes[keep]
-        group = average_linkage(micro, sizes, self.merge_threshold)
+        group = average_linkage(micro, sizes, self.merge_threshold_)
         centroids = self._group_means(micro, sizes, group)
         for _ in range(3):  # a few Lloyd steps at the merged level, dropping groups under min size
             _, a = nearest(centroids, Z)
@@ -259,6 +302,30 @@ class IdeaClusterer:
         remap = np.empty_like(order)
         remap[order] = np.arange(len(order))
         return centroids[order], remap[a[:, 0]].astype(np.int64)
+
+    def _cluster_ideas(self, Z: np.ndarray, exact_below: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+        """Average linkage in the paraphrase space; groups under ``min_cluster_size`` stay −1.
+
+        Exact over posts up to ``exact_below`` rows; above, over ~n/3 (at most 2,000) k-means
+        micro-clusters, whose posts then follow their micro-cluster."""
+        from model.paraphrase import average_linkage_labels
+
+        n = len(Z)
+        if n <= exact_below:
+            lab = average_linkage_labels(Z, self.merge_threshold_)
+        else:
+            micro = spherical_kmeans(Z, min(2000, n // 3), self.seed)
+            _, a = nearest(micro, Z)
+            lab = average_linkage_labels(micro, self.merge_threshold_)[a[:, 0]]
+        counts = np.bincount(lab)
+        keep = np.flatnonzero(counts >= self.min_cluster_size)
+        keep = keep[np.argsort(-counts[keep], kind="stable")]  # biggest first: readable ids
+        remap = np.full(len(counts), -1, dtype=np.int64)
+        remap[keep] = np.arange(len(keep))
+        labels = remap[lab]
+        centroids = np.stack([_unit(Z[labels == c].mean(0, keepdims=True))[0] for c in range(len(keep))]) \
+            if len(keep) else np.zeros((0, Z.shape[1]), np.float32)
+        return centroids.astype(np.float32), labels
 
     @staticmethod
     def _group_means(micro: np.ndarray, sizes: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -454,9 +521,11 @@ class IdeaClusterer:
         faiss.write_index(index, str(path / INDEX_FILE))
         buf = np.stack(self._buffer.vectors) if self._buffer.vectors else np.zeros((0, len(self.mean_)), np.float32)
         nuisance = self.nuisance_ if getattr(self, "nuisance_", None) is not None else np.zeros(0, np.float32)
+        metric = self.metric_ if getattr(self, "metric_", None) is not None else np.zeros((0, 0), np.float32)
         np.savez(path / ARRAYS_FILE, mean=self.mean_, sizes=self.sizes_, buffer=buf, nuisance=nuisance,
-                 labels=getattr(self, "labels_", np.zeros(0, np.int64)))
+                 labels=getattr(self, "labels_", np.zeros(0, np.int64)), metric=metric)
         state = {"params": self.get_params(), "next_id": self.next_id_, "assign_threshold": self.assign_threshold_,
+                 "merge_threshold": self.merge_threshold_,
                  "merged_into": {str(k): v for k, v in self.merged_into_.items()},
                  "buffer_keys": self._buffer.keys}
         (path / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, default=str))
@@ -468,7 +537,8 @@ class IdeaClusterer:
         if not (path / STATE_FILE).exists():
             raise FileNotFoundError(f"{path}: no {STATE_FILE}; save a fitted IdeaClusterer there first")
         state = json.loads((path / STATE_FILE).read_text())
-        self = cls(**state["params"])
+        # states saved before the idea granularity existed were topic clusterings
+        self = cls(**({"granularity": "topic"} | state["params"]))
         index = faiss.read_index(str(path / INDEX_FILE))
         n = index.ntotal
         self.centroids_ = index.index.reconstruct_n(0, n) if n else np.zeros((0, index.d), np.float32)
@@ -476,6 +546,9 @@ class IdeaClusterer:
         arrays = np.load(path / ARRAYS_FILE)
         self.mean_, self.sizes_, self.labels_ = arrays["mean"], arrays["sizes"].astype(np.int64), arrays["labels"]
         self.nuisance_ = arrays["nuisance"] if len(arrays["nuisance"]) else None
+        metric = arrays["metric"] if "metric" in arrays.files else np.zeros((0, 0), np.float32)
+        self.metric_ = metric.astype(np.float32) if metric.size else None
+        self.merge_threshold_ = float(state.get("merge_threshold", 0.3))
         self.next_id_ = int(state["next_id"])
         self.assign_threshold_ = float(state["assign_threshold"])
         self.merged_into_ = {int(k): int(v) for k, v in state["merged_into"].items()}
@@ -510,7 +583,7 @@ class IdeaClusterer:
     def get_params(self, deep: bool = True) -> dict:
         return {k: getattr(self, k) for k in ("min_cluster_size", "merge_threshold", "micro_clusters",
                                               "smooth_neighbors", "assign_quantile", "max_buffer", "ivf_above",
-                                              "seed")}
+                                              "seed", "granularity", "metric_file")}
 
     def set_params(self, **params) -> "IdeaClusterer":
         for k, v in params.items():

@@ -530,7 +530,7 @@ def assign_topics(embeddings, times: list[dt.datetime], warmup: dt.timedelta = d
     if warm.sum() < min_warmup_posts:
         order = np.argsort(np.array([t.timestamp() for t in times]))
         warm[order[:min(n, min_warmup_posts)]] = True
-    m = IdeaClusterer(min_cluster_size=5, seed=seed).fit(X[warm])
+    m = IdeaClusterer(min_cluster_size=5, seed=seed, granularity="topic").fit(X[warm])
     if m.n_clusters_ == 0:
         return np.zeros(n, dtype=np.int64)
     _, idx = nearest(m.centroids_, m._centre(X))

@@ -5,6 +5,10 @@ is ``tf(w, c) · log(1 + A / f(w))`` with ``A`` the mean number of words per clu
 the word's frequency over all clusters. Only content words count (jieba tokens minus stopwords,
 numbers, punctuation, whitespace, single Latin letters), and a title never consists of digits or
 Latin fragments alone.
+
+Ideas (one requested capability each) are titled by a phrase instead (``phrase_titles``): the 2–6
+character span of consecutive words that most of the idea's posts say and few other posts do —
+「定时清扫」, 「远程预热」 — never a word of asking (希望, 加个) at either end.
 """
 from __future__ import annotations
 
@@ -41,6 +45,60 @@ def is_label_word(word: str) -> bool:
 
 
 _ONE_CHAR_OK = set("书")
+
+
+# single characters that never open or close a capability's name
+_EDGE_STOP = set("的了吗呢吧啊呀哦哈么个能加要想我你他她它们就都也还再把被让给在是有和跟与或一这那些么很太更最又才没不别请求帮")
+
+
+def _spans(tokens: Sequence[str], max_tokens: int = 4, min_chars: int = 2, max_chars: int = 6) -> set[str]:
+    """Distinct spans of 1–``max_tokens`` consecutive all-Chinese tokens, 2–6 characters long."""
+    out: set[str] = set()
+    clause: list[str] = []
+    for tok in [*tokens, ""]:
+        t = tok.strip()
+        if t and all("\u4e00" <= ch <= "\u9fff" for ch in t):
+            clause.append(t)
+            continue
+        for i in range(len(clause)):
+            text = ""
+            for j in range(i, min(i + max_tokens, len(clause))):
+                text += clause[j]
+                if len(text) > max_chars:
+                    break
+                first, last = clause[i], clause[j]
+                if len(text) < min_chars or first in REQUEST_WORDS or last in REQUEST_WORDS:
+                    continue
+                if text[0] in _EDGE_STOP or text[-1] in _EDGE_STOP or not is_label_word(text):
+                    continue
+                out.add(text)
+        clause = []
+    return out
+
+
+def phrase_titles(docs_words: Sequence[Sequence[str]], labels: np.ndarray, clusters: Sequence[int],
+                  length_weight: float = 3.0, specificity_power: float = 0.5) -> dict[int, str]:
+    """A capability's name per cluster: the span maximising ``df_in · (df_in / df_all)^p · len^w``.
+
+    ``df_in``: the cluster's posts that say the span; ``df_all``: all posts that do (other ideas,
+    unassigned posts). A span said by one post only is used when nothing is said twice."""
+    spans = [_spans(w) for w in docs_words]
+    df_all: Counter = Counter()
+    for sp in spans:
+        df_all.update(sp)
+    per: dict[int, Counter] = {c: Counter() for c in clusters}
+    for sp, lab in zip(spans, labels):
+        if lab in per:
+            per[lab].update(sp)
+    out = {}
+    for c, cnt in per.items():
+        best, best_score = "", -1.0
+        for text, k in sorted(cnt.items()):  # sorted: ties never depend on hash order
+            score = k * (k / df_all[text]) ** specificity_power * len(text) ** length_weight * (1.0 if k >= 2 else 0.01)
+            if score > best_score or (score == best_score and len(text) > len(best)):
+                best, best_score = text, score
+        out[c] = best
+    return out
 
 
 @dataclass
@@ -133,24 +191,35 @@ def keyword_sample(labels: np.ndarray, Z: np.ndarray, centroids: dict[int, np.nd
 
 def label_clusters(texts: Sequence[str], words: Sequence[Sequence[str]] | Callable[[str], list[str]], Z: np.ndarray,
                    labels: np.ndarray, centroids: dict[int, np.ndarray], top_k: int = 8,
-                   per_cluster: int = 150) -> dict[int, ClusterLabel]:
+                   per_cluster: int = 150, phrase: bool = False) -> dict[int, ClusterLabel]:
     """Title, keywords and quotes per cluster id (``labels`` per post, −1 ignored).
 
     ``words`` is each post's content words, or a tokenizer: then only a sample of each big cluster
     (``per_cluster`` posts nearest its centroid and as many at random) is tokenized for keywords.
+    ``phrase``: titles are capability phrases (``phrase_titles``, ideas) instead of keyword lists.
     """
     clusters = sorted(centroids)
     if callable(words):
         rows = keyword_sample(labels, Z, {c: centroids[c] for c in clusters}, per_cluster)
-        kw = ctfidf([words(texts[i]) for i in rows], labels[rows], clusters, top_k)
+        if phrase:  # unassigned posts count for specificity too: a sample of them
+            rest = np.flatnonzero(labels < 0)
+            rows = np.union1d(rows, rest[:: max(1, len(rest) // (2 * per_cluster))])
+        toks = [words(texts[i]) for i in rows]
+        row_labels = labels[rows]
+        # a Segmenter's content words drop punctuation and stopwords; phrases need the full cut
+        cutter = getattr(getattr(words, "__self__", None), "cut", None)
+        span_toks = [cutter(texts[i]) for i in rows] if phrase and callable(cutter) else toks
     else:
-        kw = ctfidf(words, labels, clusters, top_k)
+        toks, row_labels = list(words), labels
+        span_toks = toks
+    kw = ctfidf(toks, row_labels, clusters, top_k)
+    titles = phrase_titles(span_toks, row_labels, clusters) if phrase else {}
     out = {}
     for c in clusters:
         members = np.flatnonzero(labels == c)
         keywords = [w for w, _ in kw.get(c, [])]
         q = representative_quotes([texts[i] for i in members], Z[members], centroids[c])
         quotes = [texts[members[i]] for i in q]
-        title = make_title(keywords) or (quotes[0][:16] if quotes else "")
+        title = titles.get(c) or make_title(keywords) or (quotes[0][:16] if quotes else "")
         out[c] = ClusterLabel(title, keywords, quotes, [int(members[i]) for i in q])
     return out

@@ -7,7 +7,8 @@ import numpy as np
 from typer.testing import CliRunner
 
 from cocreate.cli import app
-from model.topic_labels import ctfidf, is_label_word, make_title, representative_quotes
+from model.ideas import is_request, select_posts
+from model.topic_labels import ctfidf, is_label_word, make_title, phrase_titles, representative_quotes
 
 runner = CliRunner()
 
@@ -85,3 +86,30 @@ def test_quotes_skip_near_duplicates():
     Z /= np.linalg.norm(Z, axis=1, keepdims=True)
     texts = ["希望增加夜间模式吧", "希望增加夜间模式呀", "建议出深色主题好不好"]
     assert representative_quotes(texts, Z, np.array([1, 0], np.float32), k=2) == [0, 2]
+
+
+def test_ideas_are_titled_by_the_capability_phrase():
+    docs = [["希望", "加个", "定时", "清扫", "，", "每天", "自己", "扫"], ["蹲", "一个", "定时", "清扫"],
+            ["求", "定时", "功能", "！"], ["定时", "清扫", "什么", "时候", "上"],
+            ["希望", "扫", "完", "推送", "通知"], ["清扫", "完成", "通知", "什么", "时候", "上"],
+            ["扫", "完", "发个", "通知", "吧"], ["清扫", "完成", "通知", "+", "1"], ["地图", "又", "丢", "了"]]
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1, -1])
+    titles = phrase_titles(docs, labels, [0, 1])
+    assert titles == {0: "定时清扫", 1: "清扫完成通知"}
+    # never a word of asking at either end, never a lone character
+    for t in titles.values():
+        assert 2 <= len(t) <= 6 and not t.startswith(("希望", "加个", "求")) and not t.endswith("吧")
+
+
+def test_request_phrasing_rescues_posts_the_intent_label_misses():
+    assert is_request("+1 同求预约清扫", "other")
+    assert is_request("隔壁App都能设禁区了，我们这款只能贴磁条", "complaint")
+    assert is_request("要是能到点自己开工就好了", "other")
+    assert not is_request("客服回复很及时，点赞", "praise")
+    assert not is_request("禁区明明设了它还是往里钻，希望能修一下", "bug_report")  # a fix is a bug, not an idea
+    assert not is_request("建议大家买带热水洗拖布的版本，很值", "other")
+    assert is_request("随便说说", "feature_request")
+    rows = select_posts(["other", "praise", "feature_request"], False, ["求夜间模式", "好用", "x"])
+    assert list(rows) == [0, 2]
+    assert list(select_posts(["other", "praise", "feature_request"], False)) == [2]
+    assert list(select_posts(["other", "praise"], True)) == [0, 1]

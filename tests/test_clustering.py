@@ -1,6 +1,8 @@
 """IdeaClusterer: estimator contract, auto k, online buffer, stable ids, merge/split, persistence."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -8,6 +10,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import v_measure_score
 
 from model.clustering import IdeaClusterer, average_linkage
+from model.paraphrase import ParaphraseMetric, cut, fit_paraphrase_metric, within_whitening
 
 
 def blobs(n_per=(60, 50, 40, 30), dim=64, spread=0.25, seed=0):
@@ -147,3 +150,90 @@ def test_average_linkage_merges_only_close_groups():
     g = average_linkage(c, np.array([1, 1, 1]), threshold=0.9)
     assert g[0] == g[1] != g[2]
     assert len(set(average_linkage(c, np.array([1, 1, 1]), threshold=-1.0).tolist())) == 1
+
+
+def styled_ideas(n_ideas=12, per=8, dim=48, seed=0):
+    """Ideas whose posts differ mostly along a few shared "phrasing" directions (style), with a
+    small capability signal: plain cosine confuses them, the within-idea whitening does not."""
+    rng = np.random.default_rng(seed)
+    style = np.linalg.qr(rng.normal(size=(dim, 6)))[0].T  # 6 phrasing directions
+    common = rng.normal(size=dim) * 2.0
+    X, y = [], []
+    for g in range(n_ideas):
+        centre = rng.normal(size=dim) * 0.35
+        for _ in range(per):
+            X.append(common + centre + 2.0 * rng.normal(size=6) @ style + 0.12 * rng.normal(size=dim))
+            y.append(g)
+    X = np.asarray(X, np.float32)
+    return X / np.linalg.norm(X, axis=1, keepdims=True), np.array(y)
+
+
+def test_paraphrase_metric_separates_ideas_plain_cosine_merges(tmp_path):
+    X, y = styled_ideas()
+    metric, curve = fit_paraphrase_metric(X, y, splits=4)
+    assert 0.04 <= metric.threshold <= 0.4 and len(curve) > 5
+    assert metric.info["cv_ari"] > 0.6
+    path = metric.save(tmp_path / "m.npz")
+    again = ParaphraseMetric.load(path)
+    assert np.allclose(again.matrix, metric.matrix) and again.threshold == metric.threshold
+    from sklearn.metrics import adjusted_rand_score
+    plain = IdeaClusterer(min_cluster_size=3, metric_file=None, merge_threshold=0.22, granularity="idea")
+    plain.fit(X)  # 48-d: the shipped 384-d metric does not apply, plain centred cosine
+    assert plain.metric_ is None
+    whitened = IdeaClusterer(min_cluster_size=3, metric_file=str(path)).fit(X)
+    assert whitened.metric_ is not None and whitened.merge_threshold_ == metric.threshold
+    assert adjusted_rand_score(y, whitened.labels_) > adjusted_rand_score(y, plain.labels_) + 0.2
+    assert adjusted_rand_score(y, whitened.labels_) > 0.8
+
+
+def test_within_whitening_shrinks_phrasing_directions_only():
+    X, y = styled_ideas()
+    Z = X - X.mean(0)
+    W = within_whitening(Z, y, eps=1e-3)
+    within = np.concatenate([Z[y == g] - Z[y == g].mean(0) for g in set(y)])
+    before = np.linalg.norm(within, axis=1).mean() / np.linalg.norm(Z, axis=1).mean()
+    T = Z @ W
+    within_t = np.concatenate([T[y == g] - T[y == g].mean(0) for g in set(y)])
+    after = np.linalg.norm(within_t, axis=1).mean() / np.linalg.norm(T, axis=1).mean()
+    assert after < 0.75 * before
+
+
+def test_cut_leaves_small_groups_unassigned():
+    a = np.tile([[1.0, 0, 0]], (4, 1)) + 0.01 * np.arange(4)[:, None]
+    b = np.array([[0, 1.0, 0]])
+    Z = np.vstack([a, b]).astype(np.float32)
+    Z /= np.linalg.norm(Z, axis=1, keepdims=True)
+    lab = cut(Z, 0.5, min_size=3)
+    assert len(set(lab[:4].tolist())) == 1 and lab[0] >= 0 and lab[4] == -1
+
+
+def test_idea_and_topic_granularity_and_old_states(tmp_path):
+    X, y = blobs()
+    with pytest.raises(ValueError):
+        IdeaClusterer(granularity="word").fit(X)
+    topic = IdeaClusterer(granularity="topic").fit(X)
+    assert topic.merge_threshold_ == 0.3 and topic.metric_ is None
+    idea = IdeaClusterer(granularity="idea", merge_threshold=0.5).fit(X)
+    assert idea.merge_threshold_ == 0.5
+    # a state saved before granularity existed loads as the topic clustering it was
+    topic.save(tmp_path / "old")
+    state = json.loads((tmp_path / "old" / "clusterer.json").read_text())
+    for k in ("granularity", "metric_file"):
+        del state["params"][k]
+    del state["merge_threshold"]
+    (tmp_path / "old" / "clusterer.json").write_text(json.dumps(state))
+    old = IdeaClusterer.load(tmp_path / "old")
+    assert old.granularity == "topic" and np.array_equal(old.predict(X), topic.predict(X))
+
+
+def test_idea_mode_on_shipped_metric_keeps_neighbours_apart():
+    """384-d vectors: the shipped metric applies; two close themes with distinct content stay apart."""
+    from model.paraphrase import DEFAULT_METRIC_FILE
+
+    if not DEFAULT_METRIC_FILE.exists():
+        pytest.skip("no shipped paraphrase metric (python bench/ideas.py --refit)")
+    X, y = blobs(n_per=(20, 20, 20), dim=384, spread=0.2, seed=4)
+    m = IdeaClusterer(min_cluster_size=3).fit(X)
+    assert m.metric_ is not None and m.metric_.shape == (384, 384)
+    assert v_measure_score(y, m.labels_) > 0.9
+    assert (m.predict(X) == m.labels_).mean() > 0.9

@@ -1,0 +1,160 @@
+"""Idea benchmark: fine-grained feature-request ideas as a product manager would group them.
+
+    .venv/bin/python bench/ideas.py [--refit] [--sets robot ev]
+
+The sets (data/ideas_eval/*.jsonl, written by hand): 30 ideas × 8 phrasings by different users plus
+60 non-request posts that name the same features (bug reports, questions, praise). ``robot`` is
+the tuning set, ``ev`` is never tuned on (report only). ``--refit`` first re-fits the paraphrase
+metric (model/paraphrase.py) on ``robot`` with the current analyzer and writes
+data/ideas_eval/paraphrase_metric.npz — run it whenever the analyzer changes.
+
+Per set, two runs through ``model.ideas.cluster_analyses`` (what ``cocreate cluster`` runs):
+end to end (the analyzer's intent filter picks the requests) and ``--all-posts`` (every post is
+clustered). Figures over the 240 requests: V-measure and ARI (a request in no idea — filtered out
+or unassigned — counts in one extra "none" cluster), the share of requests in an idea, the share of
+distractors in an idea, and the share of ideas whose title contains the PM's term for the idea most
+of its posts ask for. Writes bench/reports/ideas.md.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import REPO, md_table, write_report  # noqa: E402
+
+SETS = REPO / "data" / "ideas_eval"
+CACHE = REPO / "data" / "cache" / "bench"
+ROLES = {"robot": "tuning", "ev": "untouched"}
+
+
+def load_set(name: str, seed: int = 2026) -> list[dict]:
+    """The set's rows, shuffled (the file is grouped by idea)."""
+    rows = [json.loads(line) for line in (SETS / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    order = np.random.default_rng(seed).permutation(len(rows))
+    return [rows[i] for i in order]
+
+
+def analyzer_tag() -> str:
+    f = REPO / "data" / "models" / "analyzer" / "analyzer.safetensors"
+    st = f.stat()
+    return hashlib.sha1(f"{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:10]
+
+
+def analyses(name: str, rows: list[dict], analyzer=None):
+    """The analyzer's output for the set (cached per analyzer version in data/cache/bench/)."""
+    import pickle
+
+    cache = CACHE / f"ideas_{name}_{analyzer_tag()}.pkl"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    res = analyzer.analyze([r["x"] for r in rows])
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(res))
+    return res
+
+
+def refit(res, rows) -> list[dict]:
+    from model.paraphrase import fit_paraphrase_metric
+
+    names = sorted({r["idea"] for r in rows if r["idea"]})
+    ideas = np.array([names.index(r["idea"]) if r["idea"] else -1 for r in rows])
+    X = np.stack([a.embedding for a in res])
+    metric, curve = fit_paraphrase_metric(X, ideas, info={"set": "robot", "analyzer": analyzer_tag()})
+    path = metric.save()
+    print(f"paraphrase metric: threshold {metric.threshold:.3f}, CV ARI {metric.info['cv_ari']:.3f} → {path}")
+    return curve
+
+
+def title_hit(title: str, term: str) -> bool:
+    return bool(title) and term in title
+
+
+def evaluate(rows, res, all_posts: bool, segmenter) -> tuple[dict, list[dict]]:
+    from sklearn.metrics import adjusted_rand_score, v_measure_score
+
+    from model.ideas import cluster_analyses
+
+    t = time.perf_counter()
+    sums, _, m = cluster_analyses([r["x"] for r in rows], [r["id"] for r in rows], res, all_posts=all_posts,
+                                  users=[r["user"] for r in rows], segmenter=segmenter)
+    secs = time.perf_counter() - t
+    where = {pid: s.id for s in sums for pid in s.post_ids}
+    gold = np.array([r["idea"] or "" for r in rows])
+    pred = np.array([where.get(r["id"], -1) for r in rows])
+    req = gold != ""
+    titled, shown = 0, []
+    for s in sums:
+        members = [gold[i] for i in np.flatnonzero(pred == s.id) if gold[i]]
+        major = max(set(members), key=members.count) if members else ""
+        hit = bool(major) and title_hit(s.label, major)
+        titled += hit
+        shown.append({"title": s.label, "PM term (majority)": major or "(distractors)", "size": s.size,
+                      "pure": f"{members.count(major)}/{s.size}" if major else f"0/{s.size}", "hit": "yes" if hit else "no",
+                      "quote": (s.quotes[0][:36] + "…") if s.quotes else ""})
+    row = {"clusters": len(sums), "V-measure": v_measure_score(gold[req], pred[req]),
+           "ARI": adjusted_rand_score(gold[req], pred[req]), "requests in an idea": f"{(pred[req] >= 0).mean():.0%}",
+           "distractors in ideas": f"{(pred[~req] >= 0).mean():.0%}",
+           "titled with PM term": f"{titled / max(len(sums), 1):.0%}", "cluster s": secs,
+           "intent recall": f"{np.mean([a.intent['label'] == 'feature_request' for a, g in zip(res, req) if g]):.0%}"}
+    return row, shown
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--refit", action="store_true", help="re-fit the paraphrase metric on the tuning set first")
+    ap.add_argument("--sets", nargs="*", default=["ev", "robot"])
+    args = ap.parse_args()
+    from cocreate.loaders import load_segmenter
+
+    analyzer = None
+    data = {}
+    for name in sorted(set(args.sets) | ({"robot"} if args.refit else set())):
+        rows = load_set(name)
+        try:
+            res = analyses(name, rows)
+        except (FileNotFoundError, OSError, EOFError, AttributeError):
+            from cocreate.loaders import load_analyzer
+
+            analyzer = analyzer or load_analyzer()
+            res = analyses(name, rows, analyzer)
+        data[name] = (rows, res)
+    curve = refit(*reversed(data["robot"])) if args.refit else None
+    seg = load_segmenter()
+    table, details = [], []
+    for name in args.sets:
+        rows, res = data[name]
+        for all_posts in (False, True):
+            row, shown = evaluate(rows, res, all_posts, seg)
+            mode = "every post (--all-posts)" if all_posts else "end to end (intent filter)"
+            table.append({"set": f"{name} ({ROLES.get(name, '?')})", "mode": mode} | row)
+            print(md_table([table[-1]]), flush=True)
+            details.append((f"{name}, {mode}", shown))
+    cols = ["set", "mode", "clusters", "V-measure", "ARI", "requests in an idea", "distractors in ideas",
+            "titled with PM term", "intent recall", "cluster s"]
+    from model.paraphrase import ParaphraseMetric
+
+    metric = ParaphraseMetric.load()
+    body = ("Targets (issue 17, on the untouched set): V-measure ≥ 0.85, ARI ≥ 0.65, ≥ 90% of requests in an "
+            "idea, ≤ 20% of distractors in ideas, ≥ 80% of ideas titled with the PM's term.\n\n"
+            + md_table(table, cols)
+            + f"\n\nParaphrase metric: fitted on robot ({metric.info.get('ideas')} ideas, analyzer "
+              f"{metric.info.get('analyzer')}), merge threshold {metric.threshold:.2f} (idea-half CV ARI "
+              f"{metric.info.get('cv_ari', float('nan')):.3f}, V {metric.info.get('cv_v', float('nan')):.3f}); "
+              f"this run's analyzer {analyzer_tag()}.\n")
+    if curve:
+        body += "\n## Threshold cross-validation (robot, fit on 15 ideas, cluster the other 15 + half the distractors)\n\n" \
+            + md_table(curve[::3]) + "\n"
+    for title, shown in details:
+        body += f"\n## Ideas: {title}\n\n" + (md_table(shown) if shown else "none") + "\n"
+    write_report("ideas.md", "Ideas: one cluster per requested capability", "python bench/ideas.py", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""A metric for "the same requested capability": post embeddings with phrasing variation shrunk.
+
+Two requests for one capability differ mostly in *how* they are said (「+1 同求」, a long story, a
+question, a complaint about the missing feature); two neighbouring capabilities differ in *what* is
+asked. The within-idea scatter of labelled paraphrase groups spans the first kind of variation, so
+whitening by it (``W = (S_w + eps·I)^(-1/2)``) shrinks phrasing directions and stretches the rest.
+Only the within-group scatter is learned — never the directions between the tuning set's ideas —
+so the metric carries what phrasing looks like, not the tuning domain's topics.
+
+The merge threshold (mean cosine between two groups in the whitened space) is chosen by
+cross-validation over halves of the ideas: fit ``W`` on one half, cluster the other half (with its
+distractors), keep the threshold with the best mean adjusted Rand index.
+
+``fit_paraphrase_metric`` is re-run by ``python bench/ideas.py --refit`` whenever the analyzer
+(and so the embedding) changes; the result lives in ``data/ideas_eval/paraphrase_metric.npz``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_METRIC_FILE = Path(__file__).resolve().parents[1] / "data" / "ideas_eval" / "paraphrase_metric.npz"
+FALLBACK_THRESHOLD = 0.22  # plain centred cosine, when no metric fits the embedding (other dimension)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+
+@dataclass
+class ParaphraseMetric:
+    """``matrix`` [d, d] applied to centred unit embeddings; ``threshold`` = average-linkage cut."""
+
+    matrix: np.ndarray
+    threshold: float
+    eps: float
+    info: dict
+    mean: np.ndarray | None = None  # the tuning posts' mean unit embedding: a prior for small sets
+
+    @property
+    def dim(self) -> int:
+        return int(self.matrix.shape[0])
+
+    def transform(self, Z: np.ndarray) -> np.ndarray:
+        """Centred vectors [n, d] → unit vectors in the paraphrase space [n, d]."""
+        return _unit(np.asarray(Z, np.float32) @ self.matrix)
+
+    def save(self, path: str | Path = DEFAULT_METRIC_FILE) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path, matrix=self.matrix.astype(np.float32), threshold=np.float64(self.threshold),
+                            eps=np.float64(self.eps), info=np.array(json.dumps(self.info, ensure_ascii=False)),
+                            mean=np.zeros(0, np.float32) if self.mean is None else self.mean.astype(np.float32))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_METRIC_FILE) -> "ParaphraseMetric":
+        z = np.load(Path(path))
+        mean = z["mean"] if "mean" in z.files and z["mean"].size else None
+        return cls(z["matrix"].astype(np.float32), float(z["threshold"]), float(z["eps"]), json.loads(str(z["info"])),
+                   mean)
+
+
+def load_default(dim: int) -> ParaphraseMetric | None:
+    """The shipped metric when it fits ``dim``-dimensional embeddings, else None."""
+    if not DEFAULT_METRIC_FILE.exists():
+        return None
+    m = ParaphraseMetric.load(DEFAULT_METRIC_FILE)
+    return m if m.dim == dim else None
+
+
+def centre(X: np.ndarray) -> np.ndarray:
+    U = _unit(X)
+    return _unit(U - U.mean(0))
+
+
+def within_whitening(Z: np.ndarray, groups: np.ndarray, eps: float) -> np.ndarray:
+    """(S_w + eps·I)^(-1/2) from the rows of ``Z`` grouped by ``groups`` (−1/None rows ignored)."""
+    parts = [Z[groups == g] - Z[groups == g].mean(0) for g in np.unique(groups[groups >= 0])
+             if (groups == g).sum() >= 2]
+    C = np.concatenate(parts).astype(np.float64)
+    w, V = np.linalg.eigh(C.T @ C / len(C))
+    W = (V * (1.0 / np.sqrt(np.maximum(w, 0) + eps))) @ V.T
+    return (W * np.sqrt(eps)).astype(np.float32)  # scale only: unit-free, directions without phrasing stay ~1
+
+
+def average_linkage_labels(Z: np.ndarray, threshold: float) -> np.ndarray:
+    """Exact average linkage on cosine (scipy), cut where the mean cosine between groups < threshold."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    n = len(Z)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    D = 1.0 - np.asarray(Z, np.float64) @ np.asarray(Z, np.float64).T
+    D = np.maximum((D + D.T) / 2, 0)
+    np.fill_diagonal(D, 0)
+    L = linkage(squareform(D, checks=False), "average")
+    return (fcluster(L, 1.0 - threshold, "distance") - 1).astype(np.int64)
+
+
+def cut(Z: np.ndarray, threshold: float, min_size: int) -> np.ndarray:
+    """Average-linkage groups with fewer than ``min_size`` members set to −1."""
+    lab = average_linkage_labels(Z, threshold)
+    if not len(lab):
+        return lab
+    counts = np.bincount(lab)
+    return np.where(counts[lab] >= min_size, lab, -1)
+
+
+def fit_paraphrase_metric(X: np.ndarray, ideas: np.ndarray, eps: float = 1e-3, splits: int = 8,
+                          min_size: int = 3, thresholds: np.ndarray | None = None,
+                          info: dict | None = None) -> tuple[ParaphraseMetric, list[dict]]:
+    """Fit the metric on embeddings ``X`` [n, d] with idea ids ``ideas`` (−1 = distractor).
+
+    Returns the metric (whitening from every idea, threshold from the idea-half cross-validation)
+    and the cross-validation curve (threshold, mean ARI, mean V-measure, mean clusters)."""
+    from sklearn.metrics import adjusted_rand_score, v_measure_score
+
+    ideas = np.asarray(ideas)
+    Z = centre(X)
+    grid = np.round(np.arange(0.04, 0.40, 0.01), 3) if thresholds is None else thresholds
+    names = np.unique(ideas[ideas >= 0])
+    dist = np.flatnonzero(ideas < 0)
+    curve = np.zeros((splits, len(grid), 3))
+    for s in range(splits):
+        rng = np.random.default_rng(s)
+        perm = rng.permutation(names)
+        a, b = perm[: len(perm) // 2], perm[len(perm) // 2:]
+        W = within_whitening(Z, np.where(np.isin(ideas, a), ideas, -1), eps)
+        rows = np.concatenate([np.flatnonzero(np.isin(ideas, b)), dist[s % 2::2]])
+        T = _unit(Z[rows] @ W)
+        y = ideas[rows]
+        req = y >= 0
+        for j, t in enumerate(grid):
+            lab = cut(T, float(t), min_size)
+            pred = lab[req]
+            curve[s, j] = (adjusted_rand_score(y[req], pred), v_measure_score(y[req], pred),
+                           len(set(lab[lab >= 0].tolist())))
+    mean = curve.mean(0)
+    best = int(np.argmax(mean[:, 0]))
+    W = within_whitening(Z, ideas, eps)
+    meta = dict(info or {}) | {"ideas": int(len(names)), "posts": int(len(X)), "cv_splits": splits,
+                               "cv_ari": float(mean[best, 0]), "cv_v": float(mean[best, 1])}
+    rows = [{"threshold": float(t), "ARI": float(m[0]), "V": float(m[1]), "clusters": float(m[2])}
+            for t, m in zip(grid, mean)]
+    return ParaphraseMetric(W, float(grid[best]), eps, meta, _unit(X).mean(0)), rows
