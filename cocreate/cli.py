@@ -85,7 +85,7 @@ def train_signals(
     teacher: Annotated[Optional[Path], typer.Option(help="a trained analyzer whose probabilities are soft targets")] = None,
     out: Annotated[Optional[Path], typer.Option(help="output directory")] = None,
     reviews: Annotated[Optional[Path], typer.Option(help="the shared reviews CSV")] = None,
-    w_distill: Annotated[float, typer.Option(help="weight of the keep-the-embedding loss")] = 2.0,
+    w_distill: Annotated[float, typer.Option(help="weight of the keep-the-embedding loss")] = 10.0,
     lr_layers: Annotated[float, typer.Option(help="learning rate of the tuned layers")] = 5e-5,
     bf16: Annotated[bool, typer.Option(help="bf16 autocast (fast on AVX-512 BF16 CPUs)")] = False,
 ) -> None:

@@ -73,7 +73,7 @@ class TrainConfig:
     w_intent: float = 1.0
     w_trust: float = 1.0  # on the sum over signals (a mean over ten rare signals barely moved the heads)
     max_pos_weight: float = 5.0  # rare signals: positives weigh up to this much more (neg/pos ratio, capped)
-    w_distill: float = 2.0
+    w_distill: float = 10.0  # keeps the embedding (clustering reads it) near the base encoder's
     w_teacher: float = 1.0
     labeled_weight: float = 2.0  # hand-labelled rows count this much more than polarity-only reviews
     max_ngram_weight: float = 0.5  # cap: n-grams fit the training domains better than new ones
@@ -439,6 +439,8 @@ def train(tc: TrainConfig) -> Path:
     for p in enc.model.parameters():
         p.requires_grad_(False)
     top = TunedTop(cfg, enc.model)
+    for p in top.layers.parameters():  # the copies inherit the frozen base's flag: without this they never train
+        p.requires_grad_(True)
     opt = torch.optim.AdamW([{"params": list(top.layers.parameters()), "lr": tc.lr_layers},
                              {"params": top.heads.parameters(), "lr": tc.lr_heads}],
                             weight_decay=tc.weight_decay)
