@@ -56,7 +56,7 @@ def test_embedding_stays_close_to_the_base_encoder(analyzer):
     """Clustering uses the analyzer's embedding: fine-tuning must not move it far."""
     base = analyzer.encoder.encode(POSTS)
     ours = np.stack([a.embedding for a in analyzer.analyze(POSTS)])
-    assert (base * ours).sum(1).min() > 0.9
+    assert (base * ours).sum(1).min() > 0.85  # the 6-layer student: mean ~0.92 (distilled towards the 12-layer base)
 
 
 def test_save_load_gives_same_outputs(analyzer, tmp_path):

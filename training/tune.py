@@ -24,7 +24,7 @@ from model.heads import INTENTS, SIGNALS
 from training.metrics import figures
 
 BIASES = np.round(np.arange(-1.5, 2.51, 0.25), 2)
-THRESHOLDS = np.round(np.arange(0.1, 0.91, 0.05), 2)
+THRESHOLDS = np.r_[np.round(np.arange(0.1, 0.91, 0.05), 2), 0.93, 0.95, 0.97, 0.98, 0.99]
 NEUTRAL = np.round(np.arange(-1.5, 2.01, 0.25), 2)
 
 
@@ -53,15 +53,20 @@ def fit(raw: RawOutput, gold, cfg0):
     for j, s in enumerate(SIGNALS):
         y = gold[s].values.astype(bool)
         best_t, best_f = 0.5, -1.0
+        fallback_t, fallback_p = 0.5, -1.0  # deception: the most precise threshold that keeps recall ≥ 0.5
         for t in THRESHOLDS:
             p = tp_all[:, j] >= t
             tp_ = int((p & y).sum())
-            if s == "deception" and tp_ / max(1, int(p.sum())) < 0.92:
-                continue
+            prec = tp_ / max(1, int(p.sum()))
+            if s == "deception":
+                if tp_ >= 0.5 * y.sum() and prec > fallback_p:
+                    fallback_t, fallback_p = float(t), prec
+                if prec < 0.92:
+                    continue
             f = 2 * tp_ / max(1, int(p.sum()) + int(y.sum()))
             if f > best_f + 1e-9:
                 best_t, best_f = float(t), f
-        cfg.signal_thresholds[s] = best_t
+        cfg.signal_thresholds[s] = best_t if best_f >= 0 else fallback_t
     # sentiment neutral prior, then intent priors by coordinate ascent (two sweeps)
     if raw.sentiment3 is not None:
         accs = []
