@@ -69,17 +69,6 @@ def test_label_many_matches_label(lab):
     assert lab.label_many(iter(texts)) == [lab.label(t) for t in texts]
 
 
-def test_speed(lab):
-    texts = ["外卖送得太慢了，汤也洒了，再也不点这家了",
-             "酒店位置很好，前台很热情，下次还住这里，推荐给朋友",
-             "手机用了一周就闪退，希望尽快修复",
-             "东西收到了，是正品，物流很快，好评"] * 500
-    t0 = time.perf_counter()
-    lab.label_many(texts)
-    rate = len(texts) / (time.perf_counter() - t0)
-    assert rate >= 2000, f"{rate:.0f} posts/s"
-
-
 # --- deception and negation ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", [
