@@ -4,7 +4,6 @@ Every sentence here is written for the test, following the rules of LABELS.md.
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
