@@ -96,8 +96,11 @@ def release_lock(session: Session, name: str, holder: str) -> None:
     session.execute(delete(TaskLock).where(TaskLock.name == name, TaskLock.holder == holder))
 
 
-def recluster(session: Session, tenant_id: int, segmenter=None, min_cluster_size: int | None = None) -> dict:
-    """Re-cluster every feature request of the tenant, keeping the ids of ideas that persist."""
+def recluster(session: Session, tenant_id: int, segmenter=None, min_cluster_size: int | None = None,
+              granularity: str = "idea") -> dict:
+    """Re-cluster every feature request of the tenant, keeping the ids of ideas that persist.
+
+    ``granularity`` applies to a tenant's first clustering (later ones keep the saved clusterer's)."""
     tenant = session.get(Tenant, tenant_id)
     rows = session.execute(select(Post.id, Post.text, Post.user_id, Post.idea_id, PostAnalysis.embedding,
                                   PostAnalysis.sentiment_score).join(PostAnalysis)
@@ -106,12 +109,7 @@ def recluster(session: Session, tenant_id: int, segmenter=None, min_cluster_size
     idea_rows = {i.id: i for i in session.scalars(select(Idea).where(Idea.tenant_id == tenant_id))}
     old = clusterer_of(tenant)
     if old is None:
-        from cocreate.settings import get_settings
-
-        # the paraphrase metric of idea mode is fitted in the real analyzer's embedding space; the
-        # test stand-in's hashed-bigram vectors get the coarse topic mode
-        mode = "topic" if get_settings().analyzer_kind == "fake" else "idea"
-        m = IdeaClusterer(min_cluster_size=min_cluster_size or 3, granularity=mode)
+        m = IdeaClusterer(min_cluster_size=min_cluster_size or 3, granularity=granularity)
     else:
         m = old
     if not rows:
