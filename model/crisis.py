@@ -229,7 +229,14 @@ class _Side:
         return gone
 
     def add(self, entry: list) -> None:
-        self.posts.append(entry)
+        """Append, or insert in time order (a post that arrives after later ones, e.g. from a slower worker)."""
+        if self.posts and entry[0] < self.posts[-1][0]:
+            i = len(self.posts)
+            while i and self.posts[i - 1][0] > entry[0]:
+                i -= 1
+            self.posts.insert(i, entry)
+        else:
+            self.posts.append(entry)
         for k in entry[5]:
             self.counts[k] = self.counts.get(k, 0) + 1
 
@@ -292,14 +299,18 @@ class CrisisDetector:
         if side == "pos":
             keys.append("+all")
         sd = self.sides[side]
-        for x in sd.expire(ts, cfg.window.total_seconds()):
+        span = cfg.window.total_seconds()
+        for x in sd.expire(self.now.timestamp(), span):
             # shares learn a post once it leaves the window, so a burst never raises its own baseline,
             # and never a crisis post: a crisis does not teach the baseline that crises are normal
             if not x[6]:
                 self.shares[side].add([k for k in x[5] if k != "+all"])
+        self.season[side].add(e.created_at)
+        if ts <= self.now.timestamp() - span:  # later than the window it belongs to: background only
+            self.shares[side].add([k for k in keys if k != "+all"])
+            return out
         entry = [ts, e.post_id, e.user or e.post_id, tuple(e.signals), tuple(e.keywords), tuple(keys), False]
         sd.add(entry)
-        self.season[side].add(e.created_at)
         joined = self._join_open(side, e, entry)
         out += [AlertUpdate("updated", self.alerts[a]) for a in joined]
         out += self._test(side, e, keys)

@@ -51,13 +51,16 @@ def demo(tmp_path_factory):
         httpx.post(f"{base}/v1/posts", headers={"Authorization": f"Bearer {keys['ingest']}"},
                    json={"posts": [{"external_id": "xss", "user_id": "u_xss",
                                     "text": "希望支持夜间模式<script>window.__pwned=1</script>"}]})
-        while time.time() < deadline:
+        ready = False
+        while time.time() < deadline and not ready:
             pending = httpx.get(f"{base}/v1/posts?status=pending&limit=1",
                                 headers={"Authorization": f"Bearer {keys['pm']}"}).json()["items"]
             ideas = httpx.get(f"{base}/v1/ideas", headers={"Authorization": f"Bearer {keys['pm']}"}).json()["items"]
-            if not pending and len(ideas) >= 3:
-                break
-            time.sleep(0.5)
+            alerts = httpx.get(f"{base}/v1/alerts?kind=crisis",
+                               headers={"Authorization": f"Bearer {keys['moderator']}"}).json()["items"]
+            ready = not pending and len(ideas) >= 3 and len(alerts) >= 1
+            time.sleep(0 if ready else 0.5)
+        assert ready, f"demo not ready after 120 s: pending={bool(pending)} ideas={len(ideas)} crisis alerts={len(alerts)}"
         yield base, keys, url
     finally:
         p.terminate()

@@ -110,10 +110,74 @@ def test_two_workers_on_the_same_users_lose_no_update(pg, monkeypatch):
     with session_scope(pg) as s:
         state = s.scalar(select(Tenant.crisis_state).where(Tenant.id == tenant_id))
         ledgers = dict(s.execute(select(CommunityUser.external_id, CommunityUser.ledger)).all())
-    assert state["n"] == n and sorted(map(int, state["ids"])) == sorted(ids)  # every post once, none lost
+    assert state["n"] == n and [int(i) for i in state["ids"]] == ids  # every post once, in created_at order
     per_user = n // USERS
     assert {u: (led["posts"], led["highs"]["purchase"]) for u, led in ledgers.items()} == \
         {f"u{i}": (per_user, per_user) for i in range(USERS)}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request, tmp_path):
+    url, name = db_url(request.param, tmp_path)
+    from api.db.session import migrate
+
+    migrate(url)
+    yield url
+    if name:
+        from api.db.session import engine_for
+
+        engine_for(url).dispose()
+        drop_pg_db(name)
+
+
+def test_the_detector_reads_posts_in_stream_order_whatever_order_batches_finish(any_db, monkeypatch):
+    """A batch analysed before an older one waits for it; a late post is read at once; a dead-lettered
+    post stops holding the posts after it."""
+    from api.db.models import Post, Tenant
+    from api.db.session import session_scope
+    from api.services import alerts
+    from api.services.analysis import analyse_pending, record_failure
+    from api.services.posts import ingest
+    from cocreate.settings import Settings
+
+    monkeypatch.setattr(alerts, "detector_for", lambda tenant: CountingDetector(tenant.crisis_state))
+    tenant_id, ids = _ingest(any_db, 30)
+    plain = TogetherAnalyzer(threading.Barrier(1))
+
+    def analyse(batch):
+        with session_scope(any_db) as s:
+            analyse_pending(s, batch, plain, "w")
+
+    def read():
+        with session_scope(any_db) as s:
+            return [int(i) for i in (s.scalar(select(Tenant.crisis_state).where(Tenant.id == tenant_id)) or
+                                     {"ids": []})["ids"]]
+
+    a, b, c = ids[:10], ids[10:20], ids[20:]
+    analyse(c)
+    assert read() == []  # a and b are older and still pending
+    analyse(a)
+    assert read() == a  # c still waits for b
+    analyse(b)
+    assert read() == a + b + c
+
+    def add(rows):
+        with session_scope(any_db) as s:
+            return ingest(s, s.get(Tenant, tenant_id), rows, Settings()).new_ids
+
+    t0 = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+    late = add([{"external_id": "late", "user_id": "u0", "text": "迟到的帖子", "created_at": (t0 + dt.timedelta(minutes=5)).isoformat()}])
+    analyse(late)
+    assert read() == a + b + c + late
+    stuck, *after = add([{"external_id": f"q{i}", "user_id": "u1", "text": f"帖子{i}",
+                          "created_at": (t0 + dt.timedelta(minutes=40 + i)).isoformat()} for i in range(5)])
+    analyse(after)
+    assert read() == a + b + c + late
+    with session_scope(any_db) as s:
+        assert record_failure(s, stuck, "poisoned", 1, "analyze_posts")
+    assert read() == a + b + c + late + after
+    with session_scope(any_db) as s:
+        assert s.get(Post, stuck).status == "failed"
 
 
 # ------------------------------------------------------------------ listings: no query per idea or user

@@ -145,6 +145,33 @@ def test_burst_opens_one_crisis_that_updates_then_cools_down():
     assert a.closed and len(crises()) == 2
 
 
+def test_posts_out_of_order_within_the_window_still_make_the_crisis_and_stale_ones_only_teach():
+    """Workers finish batches in any order: a burst read shuffled within its window is still one crisis;
+    a post older than the window is background (it cannot alarm, nor break the window's order)."""
+    det = CrisisDetector(CrisisConfig())
+    for e in background():
+        det.observe(e)
+    t = T0 + dt.timedelta(days=3, hours=20)
+    burst = [ev(k, t + dt.timedelta(minutes=k), signals=["deception"]) for k in range(30)]
+    order = [b for i in range(0, 30, 6) for b in reversed(burst[i:i + 6])]  # batches of 6, each newest first
+    updates = []
+    for e in order:
+        updates += det.observe(e)
+    crises = [u.alert for u in updates if u.event == "opened" and u.alert.kind == "crisis"]
+    assert len(crises) == 1 and crises[0].count >= 25
+    window = [x[0] for x in det.sides["neg"].posts]
+    assert window == sorted(window)
+    det2 = CrisisDetector(CrisisConfig())
+    for e in background():
+        det2.observe(e)
+    det2.observe(ev(999, t + dt.timedelta(hours=3)))
+    stale = []
+    for e in burst:  # the whole burst arrives after the detector has read posts three hours later
+        stale += det2.observe(e)
+    assert not [u for u in stale if u.alert.kind == "crisis"]
+    assert all(x[1] != "p0" for x in det2.sides["neg"].posts)
+
+
 def test_praise_spike_is_never_a_crisis():
     det = CrisisDetector(CrisisConfig())
     for e in background(label="positive"):

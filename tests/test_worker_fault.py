@@ -109,6 +109,11 @@ def test_two_workers_one_killed_and_a_poisoned_post(tmp_path, monkeypatch):
         for w in workers:
             if w.poll() is None:
                 w.terminate()
+        for w in workers:
+            try:
+                w.wait(60)  # a graceful stop lets the worker finish the batch it holds
+            except subprocess.TimeoutExpired:
+                w.kill()
                 w.wait(10)
         import redis
 

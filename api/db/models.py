@@ -24,6 +24,9 @@ class Tenant(Base):
     # per-tenant JSON state of the streaming models (crisis detector), updated by the workers; deferred
     # (loaded on first access): it grows with the tenant's posts, and every request loads the tenant row
     crisis_state: Mapped[dict | None] = mapped_column(JSON, nullable=True, deferred=True)
+    # the detector reads posts in created_at order: the (created_at, id) of the last post it read
+    crisis_fed_at: Mapped[dt.datetime | None]
+    crisis_fed_post: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # the tenant's fitted IdeaClusterer (IdeaClusterer.to_bytes) and a version bumped on each change
     clusterer: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     clusterer_version: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, undefer
 
-from api.db.models import Alert, Tenant
+from api.db.models import Alert, Post, PostAnalysis, Tenant
 from api.services import webhooks
 
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
@@ -21,32 +21,97 @@ def detector_for(tenant: Tenant):
     return CrisisDetector.from_dict(tenant.crisis_state) if tenant.crisis_state else CrisisDetector()
 
 
+# a pending post younger than this holds back the detector's reading of the posts after it (a slower
+# worker's batch); an older one is presumed stuck, and its posts are read late when they come
+HOLD = dt.timedelta(minutes=15)
+
+
 def after_analysis(session: Session, tenant_id: int, posts: list, analyses: list) -> None:
-    """Feed analysed posts to the tenant's crisis detector and store what it opens or updates.
+    """Feed analysed posts to the tenant's crisis detector, in ``created_at`` order, and store what it
+    opens or updates.
 
     The tenant row is locked (``SELECT … FOR UPDATE``) and its detector state re-read first, so two
     workers' batches of one tenant pass through the detector one after the other and neither overwrites
-    the other's state. (SQLite: one writer at a time, and the analysis insert already took the lock.)"""
+    the other's state. (SQLite: one writer at a time, and the analysis insert already took the lock.)
+
+    The detector works in stream time, so it reads posts in order: those after a tenant's oldest
+    pending post (another worker's batch still running, a backlog being imported) wait until that one
+    is analysed, and are then read from the database. A post older than what the detector has already
+    read (it arrived late) is read at once, as a late post."""
     tenant = session.scalars(select(Tenant).where(Tenant.id == tenant_id).with_for_update()
                              .options(undefer(Tenant.crisis_state))
                              .execution_options(populate_existing=True)).one()
     det = detector_for(tenant)
     if det is None:
         return
-    from model.crisis import PostEvent
-
+    events = _late_events(tenant, posts, analyses) + _due_events(session, tenant)
     updates = []
-    for p, a in sorted(zip(posts, analyses), key=lambda pa: pa[0].created_at):
-        created = p.created_at if p.created_at.tzinfo else p.created_at.replace(tzinfo=dt.UTC)
-        ev = PostEvent(post_id=str(p.id), created_at=created, topic=p.idea_id if p.idea_id is not None else -1,
-                       sentiment_label=a.sentiment["label"], sentiment_score=float(a.sentiment["score"]),
-                       signals=list(a.signals), user=str(p.user_id) if p.user_id else None,
-                       keywords=list(a.keywords))
+    for ev in events:
         updates += det.observe(ev)
     det.prune()
     tenant.crisis_state = det.to_dict()
     for u in updates:
         store_update(session, tenant_id, u.to_dict())
+
+
+def catch_up(session: Session, tenant_id: int) -> None:
+    """Read the posts that waited on one that has now failed (dead-lettered)."""
+    after_analysis(session, tenant_id, [], [])
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def _event(post_id: int, created_at: dt.datetime, idea_id: int | None, user_id: int | None,
+           sentiment_label: str, sentiment_score: float, signals, keywords):
+    from model.crisis import PostEvent
+
+    return PostEvent(post_id=str(post_id), created_at=_aware(created_at), topic=idea_id if idea_id is not None else -1,
+                     sentiment_label=sentiment_label, sentiment_score=float(sentiment_score), signals=list(signals),
+                     user=str(user_id) if user_id else None, keywords=list(keywords))
+
+
+def _batch_event(p: Post, a):
+    return _event(p.id, p.created_at, p.idea_id, p.user_id, a.sentiment["label"], a.sentiment["score"],
+                  a.signals, a.keywords)
+
+
+def _fed(tenant: Tenant) -> tuple[dt.datetime, int] | None:
+    return (_aware(tenant.crisis_fed_at), tenant.crisis_fed_post or 0) if tenant.crisis_fed_at else None
+
+
+def _late_events(tenant: Tenant, posts: list, analyses: list) -> list:
+    """This batch's posts that are older than what the detector has read (all of them for a detector
+    whose state predates the read mark; the mark then starts after them)."""
+    fed = _fed(tenant)
+    batch = sorted(zip(posts, analyses), key=lambda pa: (_aware(pa[0].created_at), pa[0].id))
+    if fed is None:
+        if not tenant.crisis_state or not batch:
+            return []
+        tenant.crisis_fed_at, tenant.crisis_fed_post = batch[-1][0].created_at, batch[-1][0].id
+        return [_batch_event(p, a) for p, a in batch]
+    return [_batch_event(p, a) for p, a in batch if (_aware(p.created_at), p.id) <= fed]
+
+
+def _due_events(session: Session, tenant: Tenant) -> list:
+    """Analysed posts after the last one read and before the oldest recent pending post, oldest first;
+    moves the tenant's read mark past them."""
+    fed = _fed(tenant)
+    hold = session.scalar(select(func.min(Post.created_at)).where(
+        Post.tenant_id == tenant.id, Post.status == "pending",
+        Post.received_at > dt.datetime.now(dt.UTC) - HOLD))
+    q = (select(Post.id, Post.created_at, Post.idea_id, Post.user_id, PostAnalysis.sentiment_label, PostAnalysis.sentiment_score, PostAnalysis.signals,
+                PostAnalysis.keywords).join(PostAnalysis, PostAnalysis.post_id == Post.id)
+         .where(Post.tenant_id == tenant.id).order_by(Post.created_at, Post.id))
+    if fed is not None:
+        q = q.where(or_(Post.created_at > fed[0], and_(Post.created_at == fed[0], Post.id > fed[1])))
+    if hold is not None:
+        q = q.where(Post.created_at < hold)
+    rows = session.execute(q).all()
+    if rows:
+        tenant.crisis_fed_at, tenant.crisis_fed_post = rows[-1].created_at, rows[-1].id
+    return [_event(*r) for r in rows]
 
 
 def store_update(session: Session, tenant_id: int, u: dict) -> Alert:

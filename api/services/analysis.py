@@ -83,6 +83,10 @@ def record_failure(session: Session, post_id: int, reason: str, max_attempts: in
         return False
     post.status = "failed"
     session.add(DeadLetter(task=task, post_id=post_id, payload={"post_id": post_id}, reason=reason[:2000]))
+    session.flush()
+    from api.services import alerts
+
+    alerts.catch_up(session, post.tenant_id)  # the posts after it no longer wait for it
     return True
 
 

@@ -1,0 +1,26 @@
+"""crisis detector feed order: the last post the tenant's detector read
+
+Revision ID: 0003
+Revises: 0002
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | Sequence[str] | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("tenants", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("crisis_fed_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("crisis_fed_post", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("tenants", schema=None) as batch_op:
+        batch_op.drop_column("crisis_fed_post")
+        batch_op.drop_column("crisis_fed_at")
