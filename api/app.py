@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
             from api.worker.analyzers import get_analyzer
 
             get_analyzer(settings)  # the analyzer is loaded once, here, not by the first request
-            if settings.threads is None and settings.worker_threads > 1:
+            if settings.threads is None and settings.worker_threads > 1 and not settings.analysis_process:
                 # several single-threaded analyses beat one multi-threaded one on short posts (bench/scale.py)
                 import os
 
@@ -72,6 +72,9 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
         yield
         if start_worker:
             broker.stop_embedded_worker()
+            from api.worker.analyzers import close_analyzers
+
+            close_analyzers()
 
     app = FastAPI(title="cocreate API", version="1", lifespan=lifespan,
                   generate_unique_id_function=lambda route: route.name,  # operationId = the handler's name

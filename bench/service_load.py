@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -34,15 +35,19 @@ def free_port() -> int:
 
 
 def start(env, port) -> subprocess.Popen:
+    log = tempfile.NamedTemporaryFile("w+", prefix="cocreate-serve-", suffix=".log", delete=False)
     p = subprocess.Popen([sys.executable, "-m", "cocreate", "serve", "--port", str(port)], env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         stdout=subprocess.DEVNULL, stderr=log)
     for _ in range(600):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return p
         except httpx.HTTPError:
             time.sleep(0.1)
-    raise RuntimeError("server did not start")
+        if p.poll() is not None:
+            break
+    p.terminate()
+    raise RuntimeError(f"server did not start; its log ({log.name}):\n" + Path(log.name).read_text()[-2000:])
 
 
 async def single_posts(base, key, texts, clients, duration, rate) -> dict:
@@ -143,7 +148,8 @@ def main() -> None:
     migrate(url)
     with session_scope(url) as s:
         key = create_key(s, create_tenant(s, "load"), "ingest")
-    env = {**os.environ, "COCREATE_DATABASE_URL": url, "COCREATE_RATE_LIMIT_PER_MIN": "10000000"}
+    env = {**os.environ, "COCREATE_DATABASE_URL": url, "COCREATE_RATE_LIMIT_PER_MIN": "10000000",
+           "COCREATE_SESSION_SECRET": os.environ.get("COCREATE_SESSION_SECRET") or secrets.token_urlsafe(32)}
     env.pop("REDIS_URL", None)
     worker = None
     if args.layout == "distributed":

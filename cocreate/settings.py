@@ -50,6 +50,10 @@ class Settings(BaseSettings):
                                                       "(embedded mode; 0 = Python's default, 5 ms)")
     worker_nice: int = Field(0, description="niceness added to the in-process worker's analysis threads, so API "
                                            "requests get the CPU first (embedded mode; 0 = off)")
+    analysis_process: bool = Field(True, description="embedded mode: the analyzer runs in a child process, so "
+                                                     "request handling never waits for it")
+    analysis_process_nice: int = Field(10, description="niceness of that child process (requests get the CPU "
+                                                       "first; 0 = normal priority)")
     rate_limit_per_min: int = Field(600, description="requests per minute per API key")
     task_max_retries: int = Field(3, description="retries of a failing task before it is dead-lettered")
     webhook_max_attempts: int = Field(6, description="delivery attempts per webhook event")
@@ -59,9 +63,9 @@ class Settings(BaseSettings):
                                                          "it unless --demo or COCREATE_DEV=1)")
     dev: bool = Field(False, description="development mode (COCREATE_DEV=1): a weak or missing session secret "
                                          "is allowed (unset: a random one per process)")
-    analyzer_kind: str = Field("real", description="'real'; 'fake' is a fast deterministic stand-in for tests only")
-    fault_inject_token: str | None = Field(None, description="TESTS ONLY: the worker's analyzer raises on any "
-                                                             "text containing this token (poisoned-post test)")
+    analyzer_factory: str | None = Field(None, description="'module:callable' that builds the workers' analyzer "
+                                                           "from the settings (another model, a test stand-in); "
+                                                           "unset = the trained analyzer")
 
     @model_validator(mode="after")
     def _secret_not_placeholder(self) -> "Settings":

@@ -18,7 +18,7 @@ IDEAS = ["希望增加夜间模式，晚上太刺眼", "建议出深色主题，
 def service(request, tmp_path, monkeypatch):
     url, pg_name = db_url(request.param, tmp_path)
     monkeypatch.setenv("COCREATE_DATABASE_URL", url)
-    monkeypatch.setenv("COCREATE_ANALYZER_KIND", "fake")
+    monkeypatch.setenv("COCREATE_ANALYZER_FACTORY", "tests.stand_ins:rule_analyzer")
     monkeypatch.delenv("REDIS_URL", raising=False)
     from api.app import create_app
     from api.db.session import session_scope
@@ -301,7 +301,7 @@ def test_embedded_worker_threads_can_be_niced(tmp_path, monkeypatch):
     from dramatiq.worker import _WorkerThread
 
     monkeypatch.setenv("COCREATE_DATABASE_URL", f"sqlite:///{tmp_path}/nice.db")
-    monkeypatch.setenv("COCREATE_ANALYZER_KIND", "fake")
+    monkeypatch.setenv("COCREATE_ANALYZER_FACTORY", "tests.stand_ins:rule_analyzer")
     monkeypatch.setenv("COCREATE_WORKER_NICE", "10")
     monkeypatch.delenv("REDIS_URL", raising=False)
     from api.app import create_app

@@ -21,7 +21,7 @@ def _app_and_key():
     migrate(_URL)
     with session_scope(_URL) as s:
         key = create_key(s, create_tenant(s, "fuzz"), "admin")
-    s = Settings(database_url=_URL, analyzer_kind="fake", rate_limit_per_min=1_000_000)
+    s = Settings(database_url=_URL, analyzer_factory="tests.stand_ins:rule_analyzer", rate_limit_per_min=1_000_000)
     return create_app(s, start_worker=False), key
 
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 def web(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'web.db'}"
     monkeypatch.setenv("COCREATE_DATABASE_URL", url)
-    monkeypatch.setenv("COCREATE_ANALYZER_KIND", "fake")
+    monkeypatch.setenv("COCREATE_ANALYZER_FACTORY", "tests.stand_ins:rule_analyzer")
     monkeypatch.delenv("REDIS_URL", raising=False)
     from api.app import create_app
     from api.db.session import session_scope

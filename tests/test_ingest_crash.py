@@ -3,6 +3,7 @@ ingest and restarted; every accepted post ends up stored exactly once and analys
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import random
 import secrets
 import signal
@@ -25,7 +26,7 @@ def _free_port() -> int:
 
 def server_env(url: str) -> dict:
     """The environment of a restartable API process: embedded worker, fast analyzer, one session secret."""
-    env = {**os.environ, "COCREATE_DATABASE_URL": url, "COCREATE_ANALYZER_KIND": "fake",
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "COCREATE_DATABASE_URL": url, "COCREATE_ANALYZER_FACTORY": "tests.stand_ins:rule_analyzer",
            "COCREATE_RECOVER_AFTER_S": "0", "COCREATE_ANALYSIS_BATCH": "16", "COCREATE_RATE_LIMIT_PER_MIN": "100000",
            "COCREATE_SESSION_SECRET": secrets.token_hex(32)}
     env.pop("REDIS_URL", None)

@@ -17,7 +17,7 @@ def app(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('schema') / 'routes.db'}"
     with pytest.MonkeyPatch.context() as mp:  # the in-process worker reads its settings from the environment
         mp.setenv("COCREATE_DATABASE_URL", url)
-        mp.setenv("COCREATE_ANALYZER_KIND", "fake")
+        mp.setenv("COCREATE_ANALYZER_FACTORY", "tests.stand_ins:rule_analyzer")
         mp.delenv("REDIS_URL", raising=False)
         yield create_app(Settings())
 

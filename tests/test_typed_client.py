@@ -38,7 +38,7 @@ def live(tmp_path, monkeypatch):
 
     url = f"sqlite:///{tmp_path / 'typed.db'}"
     monkeypatch.setenv("COCREATE_DATABASE_URL", url)
-    monkeypatch.setenv("COCREATE_ANALYZER_KIND", "fake")
+    monkeypatch.setenv("COCREATE_ANALYZER_FACTORY", "tests.stand_ins:rule_analyzer")
     monkeypatch.delenv("REDIS_URL", raising=False)
     from api.app import create_app
     from cocreate.settings import Settings

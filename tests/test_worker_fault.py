@@ -3,6 +3,7 @@ SIGKILLed mid-batch, one poisoned post → every post analysed exactly once, the
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import signal
 import socket
 import subprocess
@@ -40,8 +41,8 @@ def test_two_workers_one_killed_and_a_poisoned_post(tmp_path, monkeypatch):
         pytest.skip("Redis not reachable on 127.0.0.1:6379")
     url, pg_name = db_url("postgresql", tmp_path)
     ns = f"cocreate-test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "COCREATE_DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/0",
-           "COCREATE_QUEUE_NAMESPACE": ns, "COCREATE_ANALYZER_KIND": "fake", "COCREATE_FAULT_INJECT_TOKEN": POISON,
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "COCREATE_DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/0",
+           "COCREATE_QUEUE_NAMESPACE": ns, "COCREATE_ANALYZER_FACTORY": "tests.stand_ins:poisoning_rule_analyzer", "COCREATE_TEST_POISON": POISON,
            "COCREATE_HEARTBEAT_TIMEOUT_MS": "3000", "COCREATE_QUEUE_MAINTENANCE_CHANCE": "200000",
            "COCREATE_TASK_MAX_RETRIES": "2", "COCREATE_ANALYSIS_BATCH": "50", "COCREATE_RECOVER_AFTER_S": "60"}
     for k, v in env.items():

@@ -1,86 +1,66 @@
-"""Which analyzer a worker process uses: the trained one, or (tests only) a fast rule-based stand-in.
-
-``COCREATE_ANALYZER_KIND=fake`` gives :class:`RuleAnalyzer`: the real lexicon rules for intent,
-signals and sentiment hints, and a hashed character-bigram vector as the embedding (similar texts
-get similar vectors), so the service's tests run in seconds. It is never the default.
-``COCREATE_FAULT_INJECT_TOKEN`` (tests only) makes either analyzer raise on a text containing it.
-"""
+"""Which analyzer a worker process uses: the trained one (``cocreate.loaders.load_analyzer``), or the one
+``COCREATE_ANALYZER_FACTORY`` names (``module:callable``, called with the settings; an extension point
+for another model, and how the tests plug in their fast stand-in, ``tests/stand_ins.py``)."""
 from __future__ import annotations
 
-import hashlib
+import importlib
 import threading
-from collections.abc import Sequence
-
-import numpy as np
+from collections.abc import Callable
 
 from cocreate.settings import Settings
-from model.analyzer import Analysis
-
-
-class PoisonedPost(RuntimeError):
-    """Raised by the fault-injection hook (tests only)."""
-
-
-class RuleAnalyzer:
-    dim = 384
-
-    def __init__(self, lexicon, segmenter):
-        self.lexicon = lexicon
-        self.segmenter = segmenter
-
-    def _vector(self, text: str) -> np.ndarray:
-        v = np.zeros(self.dim, np.float32)
-        for a, b in zip(text, text[1:]):
-            h = int.from_bytes(hashlib.blake2b((a + b).encode(), digest_size=4).digest(), "little")
-            v[h % self.dim] += 1.0 if (h >> 16) & 1 else -1.0
-        v[0] += 0.1
-        return v / max(np.linalg.norm(v), 1e-9)
-
-    def analyze(self, texts: Sequence[str], **_) -> list[Analysis]:
-        out = []
-        for t, lab in zip(texts, self.lexicon.label_many(texts)):
-            hint = lab.sentiment_hint or 0.0
-            sent = "positive" if hint > 0.2 else ("negative" if hint < -0.2 else "neutral")
-            intent = lab.intent or "other"
-            trust = {k: float(v) for k, v in lab.signals.items()}
-            out.append(Analysis(self.segmenter.cut(t), self.segmenter.keywords(t, 5),
-                                {"label": sent, "score": round(float(hint), 4)},
-                                {"label": intent, "scores": {intent: 1.0}}, trust,
-                                [k for k, v in lab.signals.items() if v], self._vector(t)))
-        return out
-
-
-class FaultInjecting:
-    def __init__(self, inner, token: str):
-        self.inner, self.token = inner, token
-
-    def analyze(self, texts: Sequence[str], **kw) -> list[Analysis]:
-        for t in texts:
-            if self.token in t:
-                raise PoisonedPost(f"fault injected: text contains {self.token!r}")
-        return self.inner.analyze(texts, **kw)
-
 
 _lock = threading.Lock()
 _cache: dict[tuple, object] = {}
 
 
+def analyzer_factory(settings: Settings) -> Callable[[Settings], object] | None:
+    """The callable ``analyzer_factory`` names, or None for the trained analyzer."""
+    if not settings.analyzer_factory:
+        return None
+    mod, _, name = settings.analyzer_factory.partition(":")
+    try:
+        return getattr(importlib.import_module(mod), name)
+    except (ImportError, AttributeError) as e:
+        raise ValueError(f"COCREATE_ANALYZER_FACTORY={settings.analyzer_factory!r}: expected 'module:callable' "
+                         f"({e})") from e
+
+
+def idea_granularity(settings: Settings) -> str:
+    """The clusterer mode for the analyzer's embeddings: "idea" (the paraphrase metric, fitted on the trained
+    analyzer's space) unless the factory declares otherwise (``idea_granularity`` attribute)."""
+    return getattr(analyzer_factory(settings), "idea_granularity", "idea")
+
+
 def get_analyzer(settings: Settings):
-    """The process-wide analyzer (loaded once, on first use)."""
-    key = (settings.analyzer_kind, settings.fault_inject_token, str(settings.analyzer_dir))
+    """The process-wide analyzer (loaded once, on first use). In embedded mode (the queue inside the API
+    process) the trained analyzer runs in a child process (``api/worker/analysis_process.py``) unless
+    ``COCREATE_ANALYSIS_PROCESS=0``."""
+    from api.worker import broker
+
+    in_child_process = settings.analysis_process and broker.embedded()
+    key = (settings.analyzer_factory, str(settings.analyzer_dir), in_child_process)
     with _lock:
         if key not in _cache:
-            from cocreate.loaders import load_analyzer, load_segmenter
+            factory = analyzer_factory(settings)
+            if factory is not None:
+                an = factory(settings)
+            elif in_child_process:
+                from api.worker.analysis_process import ProcessAnalyzer
 
-            if settings.analyzer_kind == "fake":
-                from model.lexicon import LexiconLabeler
-
-                an = RuleAnalyzer(LexiconLabeler.load(settings.lexicon_dir), load_segmenter())
-            elif settings.analyzer_kind == "real":
-                an = load_analyzer(settings)
+                an = ProcessAnalyzer(settings, nice=settings.analysis_process_nice)
+                an.start()
             else:
-                raise ValueError(f"COCREATE_ANALYZER_KIND must be 'real' or 'fake', not {settings.analyzer_kind!r}")
-            if settings.fault_inject_token:
-                an = FaultInjecting(an, settings.fault_inject_token)
+                from cocreate.loaders import load_analyzer
+
+                an = load_analyzer(settings)
             _cache[key] = an
         return _cache[key]
+
+
+def close_analyzers() -> None:
+    """Stop the analysis child processes (embedded mode's shutdown)."""
+    with _lock:
+        for an in list(_cache.values()):
+            if hasattr(an, "close"):
+                an.close()
+        _cache.clear()

@@ -154,10 +154,9 @@ def recluster_tenant(tenant_id: int, requested_at: float | None = None) -> None:
             if requested_at is not None and done is not None and \
                     (done if done.tzinfo else done.replace(tzinfo=dt.UTC)).timestamp() > requested_at:
                 return
-            # the paraphrase metric of idea mode is fitted in the real analyzer's embedding space; the
-            # test stand-in's hashed-bigram vectors get the coarse topic mode
-            mode = "topic" if s.analyzer_kind == "fake" else "idea"
-            stats = recluster(session, tenant_id, segmenter=load_segmenter(), granularity=mode)
+            from api.worker.analyzers import idea_granularity
+
+            stats = recluster(session, tenant_id, segmenter=load_segmenter(), granularity=idea_granularity(s))
             session.commit()
             log.info("re-clustered tenant %s: %s", tenant_id, stats)
         finally:
