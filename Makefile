@@ -71,6 +71,7 @@ train-holdout: prepare
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) data/cache out

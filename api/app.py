@@ -1,4 +1,5 @@
 """The FastAPI application: ``create_app(settings)``; run with ``cocreate serve``."""
+
 from __future__ import annotations
 
 import logging
@@ -18,7 +19,6 @@ from api.routers import alerts, ideas, posts, users, webhooks
 from api.schemas import HealthPublic
 from api.worker import metrics
 from cocreate.settings import Settings
-
 
 SESSION_MAX_AGE_S = 12 * 3600
 log = logging.getLogger("cocreate.api")
@@ -76,10 +76,14 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
 
             close_analyzers()
 
-    app = FastAPI(title="cocreate API", version="1", lifespan=lifespan,
-                  generate_unique_id_function=lambda route: route.name,  # operationId = the handler's name
-                  description="Listen to Chinese user communities: ingest posts, read their analysis, the ideas "
-                              "board and crisis alerts. Authenticate with `Authorization: Bearer <key>`.")
+    app = FastAPI(
+        title="cocreate API",
+        version="1",
+        lifespan=lifespan,
+        generate_unique_id_function=lambda route: route.name,  # operationId = the handler's name
+        description="Listen to Chinese user communities: ingest posts, read their analysis, the ideas "
+        "board and crisis alerts. Authenticate with `Authorization: Bearer <key>`.",
+    )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_min, settings.redis_url)
     from api.services.auth import WebSessions
@@ -92,8 +96,13 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
     from api.web.pages import NeedLogin
     from api.web.pages import router as web_router
 
-    app.add_middleware(SessionMiddleware, secret_key=session_secret(settings), same_site="lax",
-                       session_cookie="cocreate_session", max_age=SESSION_MAX_AGE_S)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings),
+        same_site="lax",
+        session_cookie="cocreate_session",
+        max_age=SESSION_MAX_AGE_S,
+    )
     app.include_router(web_router)
 
     @app.exception_handler(NeedLogin)
@@ -122,9 +131,18 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
         session.execute(text("SELECT 1"))
         return {"status": "ok"}
 
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=PlainTextResponse,
-             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
-                              "description": "Prometheus text exposition format"}})
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+        responses={
+            200: {
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+                "description": "Prometheus text exposition format",
+            }
+        },
+    )
     def prometheus_metrics(session: Session = Depends(get_session)):
         metrics.refresh_gauges(session)
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,4 +1,5 @@
 """Seed the demo community (data/demo/) into a fresh database: tenant "demo", keys, users, posts."""
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,11 @@ def seed_demo(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> 
             return keys
         tenant = session.scalar(select(Tenant).where(Tenant.name == "demo")) or create_tenant(session, "demo")
         keys = {r: create_key(session, tenant, r, name=f"demo {r}") for r in ("admin", "pm", "moderator", "ingest")}
-        rows = [json.loads(line) for line in (settings.data_dir / "demo" / "posts.jsonl").read_text(
-            encoding="utf-8").splitlines() if line.strip()]
+        rows = [
+            json.loads(line)
+            for line in (settings.data_dir / "demo" / "posts.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
         res = ingest(session, tenant, rows, settings)
         new_ids = res.new_ids
     enqueue_analysis(new_ids, settings.analysis_batch)
@@ -42,8 +46,10 @@ def seed_demo(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> 
 
 def _announce(keys: dict, host: str, port: int, fresh: bool, posts: int = 0) -> None:
     what = f"seeded {posts} demo posts (analysis running in the background)" if fresh else "demo tenant ready"
-    print(f"\ncocreate demo: {what}\n  board and console: http://{host}:{port}/  (sign in with the pm or moderator "
-          f"key)\n  API docs: http://{host}:{port}/docs\n  keys (also in out/{KEYS_FILE}):")
+    print(
+        f"\ncocreate demo: {what}\n  board and console: http://{host}:{port}/  (sign in with the pm or moderator "
+        f"key)\n  API docs: http://{host}:{port}/docs\n  keys (also in out/{KEYS_FILE}):"
+    )
     for role, k in keys.items():
         print(f"    {role:10s} {k}")
     print(f"  try: curl -H 'Authorization: Bearer {keys['pm']}' http://{host}:{port}/v1/ideas\n", flush=True)

@@ -1,4 +1,5 @@
 """Request-scoped dependencies: settings, database session, the caller's key (tenant + role), rate limit."""
+
 from __future__ import annotations
 
 import threading
@@ -68,9 +69,12 @@ def current_key(request: Request, session: Session = Depends(get_session)) -> Ap
         raise Problem(401, "Unauthorized", str(e)) from e
     ok, retry = request.app.state.rate_limiter.hit(key.prefix)
     if not ok:
-        raise Problem(429, "Too Many Requests",
-                      f"this key may make {request.app.state.rate_limiter.per_min} requests per minute; "
-                      f"retry in {retry} s", headers={"Retry-After": str(retry)})
+        raise Problem(
+            429,
+            "Too Many Requests",
+            f"this key may make {request.app.state.rate_limiter.per_min} requests per minute; retry in {retry} s",
+            headers={"Retry-After": str(retry)},
+        )
     return key
 
 

@@ -7,6 +7,7 @@ A message that cannot be sent (no sender in this process, broker down) is logged
 task sent this way is also re-derived from the database — webhook deliveries by the outbox sweeper,
 pending posts by the recovery sweep, re-clustering by the next analysed batch.
 """
+
 from __future__ import annotations
 
 import logging

@@ -2,6 +2,7 @@
 may import them instead of repeating the strings. ``StrEnum`` members equal their strings
 (``IdeaStatus.planned == "planned"``), so code that still compares strings keeps working.
 The analyzer's labels follow ../shared/docs/LABELS.md (model/heads.py holds the same lists)."""
+
 from __future__ import annotations
 
 from enum import StrEnum

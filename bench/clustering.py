@@ -8,6 +8,7 @@ index, unassigned share, wall time and the ten biggest clusters' labels of each 
 time to re-cluster 100k and 1M embeddings (the real ones repeated with small noise) and the
 per-post online assignment latency. Writes bench/reports/clustering.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,9 +51,14 @@ def scores(y, lab, secs, name, k=None) -> dict:
 
     ok = lab >= 0
     # unassigned posts count as one extra cluster for the scores (as BERTopic's outlier topic −1 is)
-    return {"method": name, "clusters": k if k is not None else len(set(lab[ok].tolist())),
-            "V-measure": v_measure_score(y, lab), "ARI": adjusted_rand_score(y, lab),
-            "unassigned": f"{1 - ok.mean():.1%}", "wall s": secs}
+    return {
+        "method": name,
+        "clusters": k if k is not None else len(set(lab[ok].tolist())),
+        "V-measure": v_measure_score(y, lab),
+        "ARI": adjusted_rand_score(y, lab),
+        "unassigned": f"{1 - ok.mean():.1%}",
+        "wall s": secs,
+    }
 
 
 def ours(texts, X, sentiment, seg, **params):
@@ -112,9 +118,15 @@ def scale(X, sizes, rng) -> list[dict]:
         m.fit(big, previous=prev_ids)
         secs = time.perf_counter() - t
         kept = len(set(prev_ids.tolist()) & set(m.cluster_ids_.tolist()) - {-1})
-        rows.append({"posts": f"{n:,}", "re-cluster s": secs, "clusters": m.n_clusters_,
-                     "ids kept": f"{kept}/{len(set(prev_ids.tolist()) - {-1})}",
-                     "unassigned": f"{(m.labels_ < 0).mean():.1%}"})
+        rows.append(
+            {
+                "posts": f"{n:,}",
+                "re-cluster s": secs,
+                "clusters": m.n_clusters_,
+                "ids kept": f"{kept}/{len(set(prev_ids.tolist()) - {-1})}",
+                "unassigned": f"{(m.labels_ < 0).mean():.1%}",
+            }
+        )
         print(rows[-1], flush=True)
         del big
     return rows
@@ -126,16 +138,25 @@ def sensitivity(X, y, sentiment) -> list[dict]:
     from model.clustering import IdeaClusterer
 
     rows = []
-    for name, params, use_sent in [("centred only", {"smooth_neighbors": 0}, False),
-                                   ("+ mood direction removed", {"smooth_neighbors": 0}, True),
-                                   ("+ kNN smoothing (default)", {}, True),
-                                   ("merge_threshold 0.2", {"merge_threshold": 0.2}, True),
-                                   ("merge_threshold 0.35", {"merge_threshold": 0.35}, True),
-                                   ("merge_threshold 0.4", {"merge_threshold": 0.4}, True)]:
+    for name, params, use_sent in [
+        ("centred only", {"smooth_neighbors": 0}, False),
+        ("+ mood direction removed", {"smooth_neighbors": 0}, True),
+        ("+ kNN smoothing (default)", {}, True),
+        ("merge_threshold 0.2", {"merge_threshold": 0.2}, True),
+        ("merge_threshold 0.35", {"merge_threshold": 0.35}, True),
+        ("merge_threshold 0.4", {"merge_threshold": 0.4}, True),
+    ]:
         t = time.perf_counter()
         m = IdeaClusterer(granularity="topic", **params).fit(X, sentiment=sentiment if use_sent else None)
-        rows.append({"variant": name, "clusters": m.n_clusters_, "V-measure": v_measure_score(y, m.labels_),
-                     "ARI": adjusted_rand_score(y, m.labels_), "fit s": time.perf_counter() - t})
+        rows.append(
+            {
+                "variant": name,
+                "clusters": m.n_clusters_,
+                "V-measure": v_measure_score(y, m.labels_),
+                "ARI": adjusted_rand_score(y, m.labels_),
+                "fit s": time.perf_counter() - t,
+            }
+        )
     return rows
 
 
@@ -146,11 +167,15 @@ def online_latency(X, n=2000) -> dict:
     lat = []
     for i in range(len(X) - n, len(X)):
         t = time.perf_counter()
-        m.assign_online(X[i:i + 1], keys=[i])
+        m.assign_online(X[i : i + 1], keys=[i])
         lat.append(time.perf_counter() - t)
     lat = np.array(lat) * 1000
-    return {"posts": n, "median ms": float(np.median(lat)), "p99 ms": float(np.quantile(lat, 0.99)),
-            "max ms": float(lat.max())}
+    return {
+        "posts": n,
+        "median ms": float(np.median(lat)),
+        "p99 ms": float(np.quantile(lat, 0.99)),
+        "max ms": float(lat.max()),
+    }
 
 
 def labels_md(name, top) -> str:
@@ -176,7 +201,9 @@ def main() -> None:
     rows.append(scores(y, lab, secs, "IdeaClusterer, topic granularity (auto k)") | {"fit s (no labels)": t_fit})
     tops.append(("IdeaClusterer", top))
     lab, secs, t_fit, _ = ours(texts, X, sentiment, seg, granularity="idea")
-    rows.append(scores(y, lab, secs, "IdeaClusterer, idea granularity (not a topic figure)") | {"fit s (no labels)": t_fit})
+    rows.append(
+        scores(y, lab, secs, "IdeaClusterer, idea granularity (not a topic figure)") | {"fit s (no labels)": t_fit}
+    )
     lab, secs, top = kmeans_true_k(texts, X, y, seg)
     rows.append(scores(y, lab, secs, "FAISS k-means, true k=10"))
     tops.append(("FAISS k-means (true k)", top))
@@ -192,16 +219,30 @@ def main() -> None:
     online = online_latency(X)
     print(online)
     scale_rows = scale(X, args.scale, np.random.default_rng(0)) if args.scale else []
-    cols = ["method", "clusters", "V-measure", "ARI", "unassigned", "wall s", "fit s (no labels)",
-            "× faster than BERTopic"]
-    body = (f"{args.n:,} reviews of the shared corpus (random, seed 2026), embedded by the analyzer "
-            "(384-d, the embedding the product clusters); reference = the 10 product categories. "
-            "Unassigned posts (BERTopic's outlier topic −1) count as one extra cluster in V-measure and ARI. "
-            "Wall time includes labelling (jieba + c-TF-IDF) for every method.\n\n"
-            + md_table(rows, cols) + "\n\n## Online assignment (one post at a time)\n\n" + md_table([online])
-            + "\n\n## Re-clustering at scale (real embeddings repeated with N(0, 0.01) noise, ids matched"
-              " to the previous clustering)\n\n" + (md_table(scale_rows) if scale_rows else "not run")
-            + "\n\n## The ten biggest clusters\n\n" + "\n\n".join(labels_md(n, t) for n, t in tops))
+    cols = [
+        "method",
+        "clusters",
+        "V-measure",
+        "ARI",
+        "unassigned",
+        "wall s",
+        "fit s (no labels)",
+        "× faster than BERTopic",
+    ]
+    body = (
+        f"{args.n:,} reviews of the shared corpus (random, seed 2026), embedded by the analyzer "
+        "(384-d, the embedding the product clusters); reference = the 10 product categories. "
+        "Unassigned posts (BERTopic's outlier topic −1) count as one extra cluster in V-measure and ARI. "
+        "Wall time includes labelling (jieba + c-TF-IDF) for every method.\n\n"
+        + md_table(rows, cols)
+        + "\n\n## Online assignment (one post at a time)\n\n"
+        + md_table([online])
+        + "\n\n## Re-clustering at scale (real embeddings repeated with N(0, 0.01) noise, ids matched"
+        " to the previous clustering)\n\n"
+        + (md_table(scale_rows) if scale_rows else "not run")
+        + "\n\n## The ten biggest clusters\n\n"
+        + "\n\n".join(labels_md(n, t) for n, t in tops)
+    )
     write_report("clustering.md", "Clustering: IdeaClusterer vs BERTopic", "python bench/clustering.py", body)
 
 

@@ -1,4 +1,5 @@
 """Helpers shared by the benchmarks: data, machine facts, and the markdown report."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,8 +36,9 @@ def cpu_facts() -> str:
 
 def git_rev() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                              text=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         return "?"
 
@@ -58,8 +60,10 @@ def _fmt(v) -> str:
 def write_report(name: str, title: str, command: str, body: str) -> Path:
     REPORTS.mkdir(parents=True, exist_ok=True)
     path = REPORTS / name
-    head = (f"# {title}\n\nProduced by `{command}` on {dt.datetime.now():%Y-%m-%d %H:%M} "
-            f"(commit {git_rev()}).\nMachine: {cpu_facts()}.\n\n")
+    head = (
+        f"# {title}\n\nProduced by `{command}` on {dt.datetime.now():%Y-%m-%d %H:%M} "
+        f"(commit {git_rev()}).\nMachine: {cpu_facts()}.\n\n"
+    )
     path.write_text(head + body.strip() + "\n", encoding="utf-8")
     print(f"\nreport written to {path.relative_to(REPO)}")
     return path

@@ -6,6 +6,7 @@ The cache holds the analyzer's output per pool row (sentiment, signals, keywords
 embedding) and a fingerprint of the analyzer (its files' sizes and mtimes, the lexicons' contents):
 a retrained analyzer is noticed and the pool analysed again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,14 +56,18 @@ def analysed_pool(verbose: bool = True) -> dict:
     res = []
     with tqdm(total=len(texts), desc="analyse pool", unit="post", disable=not verbose) as bar:
         for b in range(0, len(texts), 256):
-            res += an.analyze(texts[b:b + 256])
-            bar.update(len(texts[b:b + 256]))
-    z = {"index": rows.index.values, "part": np.array(rows.part.tolist(), dtype=str), "fingerprint": np.array(fp),
-         "emb": np.stack([a.embedding for a in res]).astype(np.float16),
-         "label": np.array([a.sentiment["label"] for a in res]),
-         "score": np.array([a.sentiment["score"] for a in res], dtype=np.float32),
-         "signals": np.array(["|".join(a.signals) for a in res]),
-         "keywords": np.array(["|".join(a.keywords) for a in res])}
+            res += an.analyze(texts[b : b + 256])
+            bar.update(len(texts[b : b + 256]))
+    z = {
+        "index": rows.index.values,
+        "part": np.array(rows.part.tolist(), dtype=str),
+        "fingerprint": np.array(fp),
+        "emb": np.stack([a.embedding for a in res]).astype(np.float16),
+        "label": np.array([a.sentiment["label"] for a in res]),
+        "score": np.array([a.sentiment["score"] for a in res], dtype=np.float32),
+        "signals": np.array(["|".join(a.signals) for a in res]),
+        "keywords": np.array(["|".join(a.keywords) for a in res]),
+    }
     CACHE.parent.mkdir(parents=True, exist_ok=True)
     np.savez(CACHE, **z)
     return z

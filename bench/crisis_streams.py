@@ -16,6 +16,7 @@ repo: every stream is rebuilt from ``../shared/data`` and its seed.
 * **Harmless events** — an 80-post praise spike in 2 hours and a 40-post slow-delivery wave over
   3 hours at dinner time (a grumble: it may be a notice, never a crisis).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,19 +27,57 @@ import numpy as np
 TZ = dt.timezone(dt.timedelta(hours=8))
 START = dt.datetime(2026, 10, 5, tzinfo=TZ)  # a Monday
 # relative volume per hour of day: lunch 11–13, dinner 17–20, quiet nights
-HOURLY = np.array([.35, .2, .1, .06, .05, .08, .2, .45, .6, .6, .9, 2.6, 3.0, 1.6, .8, .6, .8, 2.0, 3.2, 3.0, 2.0,
-                   1.4, 1.0, .6])
-WEEKDAY = np.array([.9, .9, .95, 1.0, 1.15, 1.3, 1.25])  # Monday … Sunday
+HOURLY = np.array(
+    [
+        0.35,
+        0.2,
+        0.1,
+        0.06,
+        0.05,
+        0.08,
+        0.2,
+        0.45,
+        0.6,
+        0.6,
+        0.9,
+        2.6,
+        3.0,
+        1.6,
+        0.8,
+        0.6,
+        0.8,
+        2.0,
+        3.2,
+        3.0,
+        2.0,
+        1.4,
+        1.0,
+        0.6,
+    ]
+)
+WEEKDAY = np.array([0.9, 0.9, 0.95, 1.0, 1.15, 1.3, 1.25])  # Monday … Sunday
 PEAK_HOURS = {11, 12, 17, 18, 19}
 BACKGROUND_CATS = {"水果": 0.6, "蒙牛": 0.15, "酒店": 0.25}
 THEMES = {  # kind: (categories, pattern, share of matches kept in the background pool)
     "hygiene": (("水果", "蒙牛"), r"发霉|长毛|霉变|有虫|虫子|生虫|拉肚子|吃坏|变质|腐烂", 0.5),
-    "deception": (("水果",), r"缺斤少两|斤两不足|不足斤|以次充好|货不对板|和图片不|与描述不|虚假|骗人|骗子|被骗|坑人", 0.5),
-    "promo": (None, r"(?:活动|优惠|促销|降价|赠品|返券|满减|特价|秒杀|打折|团购).{0,20}(?:骗|坑|虚假|套路|忽悠|不符|假的)|"
-                    r"(?:骗|坑|虚假|套路|忽悠).{0,20}(?:活动|优惠|促销|降价|赠品|返券|满减|特价|秒杀|打折|团购)", 0.0),
+    "deception": (
+        ("水果",),
+        r"缺斤少两|斤两不足|不足斤|以次充好|货不对板|和图片不|与描述不|虚假|骗人|骗子|被骗|坑人",
+        0.5,
+    ),
+    "promo": (
+        None,
+        r"(?:活动|优惠|促销|降价|赠品|返券|满减|特价|秒杀|打折|团购).{0,20}(?:骗|坑|虚假|套路|忽悠|不符|假的)|"
+        r"(?:骗|坑|虚假|套路|忽悠).{0,20}(?:活动|优惠|促销|降价|赠品|返券|满减|特价|秒杀|打折|团购)",
+        0.0,
+    ),
     "safety": (None, r"过敏|红肿|刺痛|起痘|起疹|疹子|疙瘩|灼伤|漏电|触电|爆炸|起火|着火|烫伤|中毒|呕吐", 0.0),
-    "outage": (("酒店",), r"没有热水|没热水|停水|停电|断电|热水.{0,6}(?:不|没)|没水|网络.{0,6}(?:不|没|差|断)|上不了网|断网|"
-                         r"不能上网", 0.3),
+    "outage": (
+        ("酒店",),
+        r"没有热水|没热水|停水|停电|断电|热水.{0,6}(?:不|没)|没水|网络.{0,6}(?:不|没|差|断)|上不了网|断网|"
+        r"不能上网",
+        0.3,
+    ),
 }
 SLOW = r"物流|快递|送货|发货|太慢|配送|送到"
 KINDS = list(THEMES)
@@ -72,14 +111,16 @@ def build_pool(df):
         used |= set(take)  # the rest of the matches stay in the background at their natural rate
     bg = df[df.cat.isin(list(BACKGROUND_CATS)) & ~df.index.isin(used)]
     slow = bg[(bg.label == 0) & (bg.cat == "水果") & bg.review.str.contains(SLOW, regex=True)]
-    slow = slow.loc[rng.permutation(slow.index.values)[:len(slow) // 2][:250]]
+    slow = slow.loc[rng.permutation(slow.index.values)[: len(slow) // 2][:250]]
     bg = bg[~bg.index.isin(slow.index)]
     praise = bg[(bg.label == 1) & (bg.cat == "水果")].sample(300, random_state=3)
     bg = bg[~bg.index.isin(praise.index)]
     for label, n in ((0, 3200), (1, 3200)):
         sub = bg[bg.label == label]
-        picks = [sub[sub.cat == c].sample(min(int(n * w), int((sub.cat == c).sum())), random_state=4 + label)
-                 for c, w in BACKGROUND_CATS.items()]
+        picks = [
+            sub[sub.cat == c].sample(min(int(n * w), int((sub.cat == c).sum())), random_state=4 + label)
+            for c, w in BACKGROUND_CATS.items()
+        ]
         parts["bg_neg" if label == 0 else "bg_pos"] = pd.concat(picks)
     parts["slow"], parts["praise"] = slow, praise
     return parts

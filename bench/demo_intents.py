@@ -6,6 +6,7 @@ The demo generator (data/demo/make_demo.py) knows what each post was written as 
 request, bug, praise, question, chatter, crisis post); this maps those to the intent they should
 get and reports recall per kind and the confusion. Writes bench/reports/demo_intents.md.
 """
+
 from __future__ import annotations
 
 import sys
@@ -16,8 +17,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data" / "demo"))
 from bench.common import md_table, write_report  # noqa: E402
 
-EXPECTED = {"idea": "feature_request", "request": "feature_request", "bug": "bug_report",
-            "praise": "praise", "question": "question", "chatter": "other"}
+EXPECTED = {
+    "idea": "feature_request",
+    "request": "feature_request",
+    "bug": "bug_report",
+    "praise": "praise",
+    "question": "question",
+    "chatter": "other",
+}
 
 
 def main() -> None:
@@ -36,9 +43,15 @@ def main() -> None:
     for kind, counts in conf.items():
         want = EXPECTED.get(kind)
         n = sum(counts.values())
-        table.append({"written as": kind, "posts": n, "expected intent": want or "(crisis: complaint or bug)",
-                      "recall": counts[want] / n if want else (counts["complaint"] + counts["bug_report"]) / n,
-                      **{i: counts[i] for i in INTENTS}})
+        table.append(
+            {
+                "written as": kind,
+                "posts": n,
+                "expected intent": want or "(crisis: complaint or bug)",
+                "recall": counts[want] / n if want else (counts["complaint"] + counts["bug_report"]) / n,
+                **{i: counts[i] for i in INTENTS},
+            }
+        )
     print(md_table(table))
     body = f"""
 Analyzer precision: {analyzer.precision}. Posts of the fictional 星火手机 forum, labelled by how

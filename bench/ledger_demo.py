@@ -6,6 +6,7 @@ Analyses data/demo/posts.jsonl with the real analyzer, runs every author's posts
 TrustAccount in time order, and compares the top super users and the flagged at-risk users with the
 ones the demo's README describes (written before the ledger existed). Writes bench/reports/ledger_demo.md.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,30 +44,44 @@ def main() -> None:
     def row(u, pick):
         s = summ[u]
         q = pick(quotes[u])[1][:50]
-        return {"user": u, "intended": "super" if u in SUPER else ("at risk" if u in AT_RISK else ""),
-                "super score": s["super_score"], "four highs": " ".join(f"{k[:4]} {v}" for k, v in s["four_highs"].items()),
-                "balance": s["balance"], "level": s["level_name"], "risk": s["risk_score"], "why": s["risk_reason"],
-                "a post": q}
+        return {
+            "user": u,
+            "intended": "super" if u in SUPER else ("at risk" if u in AT_RISK else ""),
+            "super score": s["super_score"],
+            "four highs": " ".join(f"{k[:4]} {v}" for k, v in s["four_highs"].items()),
+            "balance": s["balance"],
+            "level": s["level_name"],
+            "risk": s["risk_score"],
+            "why": s["risk_reason"],
+            "a post": q,
+        }
 
     top_rows = [row(u, lambda qs: max(qs)) for u in top]
     risk_rows = [row(u, lambda qs: min(qs)) for u in risky]
     hit_super = len(SUPER & set(top))
     hit_risk = len(AT_RISK & set(risky))
     order = sorted(summ, key=lambda u: (-summ[u]["super_score"], -summ[u]["balance"]))
-    missed = [f"{u} (rank {order.index(u) + 1}, super score {summ[u]['super_score']}, four highs {summ[u]['four_highs']})"
-              for u in sorted(SUPER - set(top))]
+    missed = [
+        f"{u} (rank {order.index(u) + 1}, super score {summ[u]['super_score']}, four highs {summ[u]['four_highs']})"
+        for u in sorted(SUPER - set(top))
+    ]
     missed += [f"{u} not flagged (risk {summ[u]['risk_score']})" for u in sorted(AT_RISK - set(risky))]
     false = sorted(set(risky) - AT_RISK)
     print(md_table(top_rows))
     print(md_table(risk_rows))
-    body = (f"{len(posts)} demo posts by {len(accounts)} users, analysed by the real analyzer; ledger update "
-            f"{per_post_us:.0f} µs per post.\n\n- intended super users in the top 6 by super-user score: "
-            f"**{hit_super}/6**\n- intended at-risk users flagged: **{hit_risk}/4** ({len(risky)} users flagged in all; "
-            f"flagged but not intended: {', '.join(false) or 'none'})\n- missed: {'; '.join(missed) or 'none'}\n"
-            "- rules: data/ledger_rules.yaml (swing lowered from 1.2 to 0.9 after reading this demo, so the at-risk "
-            "figure is not an independent check)\n\n"
-            "## Top super users\n\n" + md_table(top_rows) + "\n\n## Flagged at-risk users (praise → anger swings)\n\n"
-            + md_table(risk_rows) + "\n")
+    body = (
+        f"{len(posts)} demo posts by {len(accounts)} users, analysed by the real analyzer; ledger update "
+        f"{per_post_us:.0f} µs per post.\n\n- intended super users in the top 6 by super-user score: "
+        f"**{hit_super}/6**\n- intended at-risk users flagged: **{hit_risk}/4** ({len(risky)} users flagged in all; "
+        f"flagged but not intended: {', '.join(false) or 'none'})\n- missed: {'; '.join(missed) or 'none'}\n"
+        "- rules: data/ledger_rules.yaml (swing lowered from 1.2 to 0.9 after reading this demo, so the at-risk "
+        "figure is not an independent check)\n\n"
+        "## Top super users\n\n"
+        + md_table(top_rows)
+        + "\n\n## Flagged at-risk users (praise → anger swings)\n\n"
+        + md_table(risk_rows)
+        + "\n"
+    )
     write_report("ledger_demo.md", "Relationship ledger on the demo community", "python bench/ledger_demo.py", body)
 
 

@@ -8,6 +8,7 @@ with an intent), accuracy on the covered posts; for each trust signal precision 
 the micro-F1 over all ten; the sentiment-hint sign agreement; and the labelling speed.
 ``--errors NAME`` prints up to N wrong posts for one signal or intent (for finding rule gaps).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,9 +48,11 @@ def main() -> None:
     pred_int = [o.intent for o in out]
     covered = [i for i, p in enumerate(pred_int) if p is not None]
     print(f"n={len(gold)}  labelled in {dt:.3f}s ({len(gold) / dt:,.0f} posts/s)")
-    print(f"\nINTENT  coverage {len(covered) / len(gold):.3f} ({len(covered)}/{len(gold)})  "
-          f"accuracy on covered "
-          f"{sum(pred_int[i] == gold.intent[i] for i in covered) / max(len(covered), 1):.3f}")
+    print(
+        f"\nINTENT  coverage {len(covered) / len(gold):.3f} ({len(covered)}/{len(gold)})  "
+        f"accuracy on covered "
+        f"{sum(pred_int[i] == gold.intent[i] for i in covered) / max(len(covered), 1):.3f}"
+    )
     print(f"  {'class':16s} {'gold':>5s} {'pred':>5s} {'P':>6s} {'R':>6s} {'F1':>6s}")
     f1s = []
     for c in INTENTS:
@@ -60,8 +63,7 @@ def main() -> None:
         if g.sum() >= 5:
             f1s.append(f)
         print(f"  {c:16s} {int(g.sum()):5d} {int(pr.sum()):5d} {p:6.3f} {r:6.3f} {f:6.3f}")
-    print(f"  macro-F1 over classes with >=5 gold posts (abstain counts as wrong): "
-          f"{sum(f1s) / len(f1s):.3f}")
+    print(f"  macro-F1 over classes with >=5 gold posts (abstain counts as wrong): {sum(f1s) / len(f1s):.3f}")
 
     print(f"\nSIGNALS  {'gold':>5s} {'pred':>5s} {'P':>6s} {'R':>6s} {'F1':>6s}")
     TP = FP = FN = 0
@@ -79,8 +81,10 @@ def main() -> None:
 
     hinted = [(o.sentiment_hint, g) for o, g in zip(out, gold.sentiment) if o.sentiment_hint]
     agree = sum((h > 0 and g == "positive") or (h < 0 and g == "negative") for h, g in hinted)
-    print(f"\nSENTIMENT hint: non-zero on {len(hinted)}/{len(gold)}, sign agrees with gold on "
-          f"{agree / max(len(hinted), 1):.3f} of them")
+    print(
+        f"\nSENTIMENT hint: non-zero on {len(hinted)}/{len(gold)}, sign agrees with gold on "
+        f"{agree / max(len(hinted), 1):.3f} of them"
+    )
 
     if args.errors:
         name = args.errors

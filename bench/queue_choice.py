@@ -5,6 +5,7 @@ with one thread each, at-least-once settings (ack after the task returns).
 
 Writes bench/reports/queue_choice.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,22 @@ def run(kind: str, n: int) -> dict:
     else:
         import celery_app as mod
 
-        cmd = [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "--concurrency", "1", "--pool", "solo",
-               "-Q", "celery", "--loglevel", "WARNING"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "celery_app",
+            "worker",
+            "--concurrency",
+            "1",
+            "--pool",
+            "solo",
+            "-Q",
+            "celery",
+            "--loglevel",
+            "WARNING",
+        ]
     t = time.perf_counter()
     for i in range(n):
         if kind == "dramatiq":
@@ -62,8 +77,13 @@ def run(kind: str, n: int) -> dict:
         worker.wait(30)
         for k in r.scan_iter(f"{ns}*"):
             r.delete(k)
-    return {"queue": kind, "tasks": n, "enqueue tasks/s": n / enqueue_s, "start-up s": first,
-            "drain tasks/s": (n - 1) / max(rest, 1e-9)}
+    return {
+        "queue": kind,
+        "tasks": n,
+        "enqueue tasks/s": n / enqueue_s,
+        "start-up s": first,
+        "drain tasks/s": (n - 1) / max(rest, 1e-9),
+    }
 
 
 def main() -> None:
@@ -72,10 +92,12 @@ def main() -> None:
     args = ap.parse_args()
     rows = [run("dramatiq", args.tasks), run("celery", args.tasks)]
     print(md_table(rows))
-    body = (md_table(rows) + "\n\nBoth on the local Redis, one worker process with one thread, tasks acknowledged "
-            "after they return (Dramatiq's default; Celery with `task_acks_late=True`, prefetch 1). An analysis "
-            "task costs ~2 s (128 posts at ~60 posts/s), so either queue's overhead is < 1% of the work; see "
-            "docs/service.md for why cocreate uses Dramatiq.\n")
+    body = (
+        md_table(rows) + "\n\nBoth on the local Redis, one worker process with one thread, tasks acknowledged "
+        "after they return (Dramatiq's default; Celery with `task_acks_late=True`, prefetch 1). An analysis "
+        "task costs ~2 s (128 posts at ~60 posts/s), so either queue's overhead is < 1% of the work; see "
+        "docs/service.md for why cocreate uses Dramatiq.\n"
+    )
     write_report("queue_choice.md", "Task queue: Dramatiq vs Celery", "python bench/queue_choice.py", body)
 
 

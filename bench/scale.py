@@ -5,6 +5,7 @@ ceiling for analysis rows, and the projection to 10 million posts a day.
 
 Needs the local PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379). Writes bench/reports/scale.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,14 +52,26 @@ def run_workers(sample: list[str], n_workers: int, threads_per_worker: int) -> d
     name = make_pg_db()
     url = PG + name
     ns = NAMESPACE
-    env = {**os.environ, "COCREATE_DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/0",
-           "COCREATE_QUEUE_NAMESPACE": ns, "COCREATE_THREADS": str(threads_per_worker),
-           "COCREATE_RECOVER_AFTER_S": "3600"}
+    env = {
+        **os.environ,
+        "COCREATE_DATABASE_URL": url,
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "COCREATE_QUEUE_NAMESPACE": ns,
+        "COCREATE_THREADS": str(threads_per_worker),
+        "COCREATE_RECOVER_AFTER_S": "3600",
+    }
     procs = []
     try:
         migrate(url)
-        procs = [subprocess.Popen([sys.executable, "-m", "cocreate", "worker", "--queues", "analysis"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(n_workers)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "cocreate", "worker", "--queues", "analysis"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(n_workers)
+        ]
         time.sleep(12)  # let them load the analyzer before the clock starts
         os.environ.update({k: v for k, v in env.items() if k.startswith(("COCREATE_", "REDIS_"))})
         import api.worker.broker as broker
@@ -69,8 +82,12 @@ def run_workers(sample: list[str], n_workers: int, threads_per_worker: int) -> d
         s = Settings()
         with session_scope(url) as session:
             t = create_tenant(session, "bench")
-            res = ingest(session, t, [{"external_id": str(i), "user_id": f"u{i % 500}", "text": x}
-                                      for i, x in enumerate(sample)], s)
+            res = ingest(
+                session,
+                t,
+                [{"external_id": str(i), "user_id": f"u{i % 500}", "text": x} for i, x in enumerate(sample)],
+                s,
+            )
         t0 = time.perf_counter()
         tasks.enqueue_analysis(res.new_ids, s.analysis_batch)
         from sqlalchemy import func, select
@@ -84,8 +101,13 @@ def run_workers(sample: list[str], n_workers: int, threads_per_worker: int) -> d
                 break
             time.sleep(0.25)
         secs = time.perf_counter() - t0
-        return {"workers": n_workers, "threads each": threads_per_worker, "posts": len(sample),
-                "seconds": secs, "posts/s": len(sample) / secs}
+        return {
+            "workers": n_workers,
+            "threads each": threads_per_worker,
+            "posts": len(sample),
+            "seconds": secs,
+            "posts/s": len(sample) / secs,
+        }
     finally:
         for p in procs:
             p.terminate()
@@ -117,20 +139,44 @@ def pg_ceiling(rows: int = 20000, batch: int = 64) -> dict:
         now = dt.datetime.now(dt.UTC)
         with eng.begin() as c:
             c.execute(sa.insert(Tenant).values(name="t"))
-            c.execute(sa.insert(Post), [{"tenant_id": 1, "external_id": str(i), "text": "x" * 60, "created_at": now,
-                                         "received_at": now, "status": "pending", "attempts": 0,
-                                         "flagged": False} for i in range(rows)])
+            c.execute(
+                sa.insert(Post),
+                [
+                    {
+                        "tenant_id": 1,
+                        "external_id": str(i),
+                        "text": "x" * 60,
+                        "created_at": now,
+                        "received_at": now,
+                        "status": "pending",
+                        "attempts": 0,
+                        "flagged": False,
+                    }
+                    for i in range(rows)
+                ],
+            )
         emb = np.random.default_rng(0).normal(size=384).astype(np.float32).tobytes()
-        row = {"sentiment_label": "negative", "sentiment_score": -0.5, "intent": "complaint",
-               "intent_scores": {k: 0.1 for k in "abcdef"}, "trust": {f"s{k}": 0.1 for k in range(10)},
-               "signals": ["mistake"], "keywords": ["续航", "电池"], "embedding": emb, "worker": "bench",
-               "analyzed_at": now}
+        row = {
+            "sentiment_label": "negative",
+            "sentiment_score": -0.5,
+            "intent": "complaint",
+            "intent_scores": {k: 0.1 for k in "abcdef"},
+            "trust": {f"s{k}": 0.1 for k in range(10)},
+            "signals": ["mistake"],
+            "keywords": ["续航", "电池"],
+            "embedding": emb,
+            "worker": "bench",
+            "analyzed_at": now,
+        }
         t = time.perf_counter()
         for b in range(0, rows, batch):
             ids = list(range(b + 1, min(rows, b + batch) + 1))
             with eng.begin() as c:
-                c.execute(insert(PostAnalysis).values([row | {"post_id": i} for i in ids])
-                          .on_conflict_do_nothing(index_elements=["post_id"]))
+                c.execute(
+                    insert(PostAnalysis)
+                    .values([row | {"post_id": i} for i in ids])
+                    .on_conflict_do_nothing(index_elements=["post_id"])
+                )
                 c.execute(sa.update(Post).where(Post.id.in_(ids)).values(status="analyzed"))
         secs = time.perf_counter() - t
         eng.dispose()
@@ -142,11 +188,15 @@ def pg_ceiling(rows: int = 20000, batch: int = 64) -> dict:
 def _processes_note(runs: list[dict], alone: float) -> str:
     one, two = runs[0]["posts/s"], runs[1]["posts/s"]
     if two > one * 1.1:
-        return (f"Two single-threaded worker processes ({two:.1f} posts/s, {two / alone:.0%} of the analyzer alone) "
-                f"beat one two-threaded process ({one:.1f}): torch's intra-op threads gain little on batches of short "
-                "posts, so run one worker process per core (`cocreate worker` with COCREATE_THREADS=1).")
-    return (f"Two worker processes ({two:.1f} posts/s) add little over one ({one:.1f}): torch already uses both "
-            "cores in one process; scale by machines.")
+        return (
+            f"Two single-threaded worker processes ({two:.1f} posts/s, {two / alone:.0%} of the analyzer alone) "
+            f"beat one two-threaded process ({one:.1f}): torch's intra-op threads gain little on batches of short "
+            "posts, so run one worker process per core (`cocreate worker` with COCREATE_THREADS=1)."
+        )
+    return (
+        f"Two worker processes ({two:.1f} posts/s) add little over one ({one:.1f}): torch already uses both "
+        "cores in one process; scale by machines."
+    )
 
 
 def main() -> None:
@@ -165,19 +215,23 @@ def main() -> None:
     mean_rate = day / 86400
     peak = mean_rate * 3  # evening peak ≈ 3× the daily mean (the demo's and the crisis bench's rhythm)
     machines = math.ceil(peak / best)
-    body = (f"Reviews from the shared corpus (≤ 300 characters), the real analyzer (precision auto), workers "
-            f"as `cocreate worker` processes on Redis with PostgreSQL as the record, on this 2-core machine.\n\n"
-            f"Analyzer alone, in-process: **{alone:.1f} posts/s**.\n\n" + md_table(runs) +
-            "\n\nPostgreSQL's own write ceiling for analysis rows (insert … on conflict do nothing + status update, "
-            "64 rows per committed transaction, one connection):\n\n" + md_table([ceiling]) +
-            f"\n\n## Projection: 10 million posts a day\n\n"
-            f"- mean rate {mean_rate:.0f} posts/s; evening peak ≈ 3× → **{peak:.0f} posts/s** to absorb without a "
-            f"growing backlog.\n- one 2-core worker machine does {best:.1f} posts/s (best row above) → "
-            f"**{machines} worker machines** of this size at peak ({math.ceil(mean_rate / best)} at the daily mean; "
-            f"a backlog built at peak drains overnight).\n- PostgreSQL takes {ceiling['rows/s']:.0f} analysis rows/s "
-            f"on one connection here, {ceiling['rows/s'] / peak:.0f}× the peak rate: the analyzer (CPU) "
-            f"saturates first, the database and Redis are far from their limits.\n"
-            f"- {_processes_note(runs, alone)}\n")
+    body = (
+        f"Reviews from the shared corpus (≤ 300 characters), the real analyzer (precision auto), workers "
+        f"as `cocreate worker` processes on Redis with PostgreSQL as the record, on this 2-core machine.\n\n"
+        f"Analyzer alone, in-process: **{alone:.1f} posts/s**.\n\n"
+        + md_table(runs)
+        + "\n\nPostgreSQL's own write ceiling for analysis rows (insert … on conflict do nothing + status update, "
+        "64 rows per committed transaction, one connection):\n\n"
+        + md_table([ceiling])
+        + f"\n\n## Projection: 10 million posts a day\n\n"
+        f"- mean rate {mean_rate:.0f} posts/s; evening peak ≈ 3× → **{peak:.0f} posts/s** to absorb without a "
+        f"growing backlog.\n- one 2-core worker machine does {best:.1f} posts/s (best row above) → "
+        f"**{machines} worker machines** of this size at peak ({math.ceil(mean_rate / best)} at the daily mean; "
+        f"a backlog built at peak drains overnight).\n- PostgreSQL takes {ceiling['rows/s']:.0f} analysis rows/s "
+        f"on one connection here, {ceiling['rows/s'] / peak:.0f}× the peak rate: the analyzer (CPU) "
+        f"saturates first, the database and Redis are far from their limits.\n"
+        f"- {_processes_note(runs, alone)}\n"
+    )
     write_report("scale.md", "Scale-out: workers, PostgreSQL ceiling, projection", "python bench/scale.py", body)
 
 

@@ -8,6 +8,7 @@ for its answer before the next request); latency percentiles and errors. Part 2:
 in batches of 100; time from the first request until every post is analysed and the ideas are
 re-clustered, against the analyzer's own posts/s. Writes bench/reports/service.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,9 @@ def free_port() -> int:
 
 def start(env, port) -> subprocess.Popen:
     log = tempfile.NamedTemporaryFile("w+", prefix="cocreate-serve-", suffix=".log", delete=False)
-    p = subprocess.Popen([sys.executable, "-m", "cocreate", "serve", "--port", str(port)], env=env,
-                         stdout=subprocess.DEVNULL, stderr=log)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "cocreate", "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=log
+    )
     for _ in range(600):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
@@ -56,8 +58,7 @@ async def single_posts(base, key, texts, clients, duration, rate) -> dict:
 
     async def client(c):
         nonlocal errors, n
-        async with httpx.AsyncClient(base_url=base, timeout=30,
-                                     headers={"Authorization": f"Bearer {key}"}) as http:
+        async with httpx.AsyncClient(base_url=base, timeout=30, headers={"Authorization": f"Bearer {key}"}) as http:
             i = 0
             next_at = time.perf_counter() + (c / clients) / rate  # clients spread over the first period
             while time.perf_counter() < stop:
@@ -65,8 +66,18 @@ async def single_posts(base, key, texts, clients, duration, rate) -> dict:
                 next_at += 1.0 / rate  # bounded: each client sends `rate` requests per second at most
                 t = time.perf_counter()
                 try:
-                    r = await http.post("/v1/posts", json={"posts": [
-                        {"external_id": f"s{c}-{i}", "user_id": f"u{i % 97}", "text": texts[(c * 7919 + i) % len(texts)]}]})
+                    r = await http.post(
+                        "/v1/posts",
+                        json={
+                            "posts": [
+                                {
+                                    "external_id": f"s{c}-{i}",
+                                    "user_id": f"u{i % 97}",
+                                    "text": texts[(c * 7919 + i) % len(texts)],
+                                }
+                            ]
+                        },
+                    )
                     if r.status_code != 200:
                         errors += 1
                         codes[r.status_code] = codes.get(r.status_code, 0) + 1
@@ -78,9 +89,18 @@ async def single_posts(base, key, texts, clients, duration, rate) -> dict:
 
     await asyncio.gather(*(client(c) for c in range(clients)))
     ms = np.array(lat) * 1000
-    return {"clients": clients, "seconds": duration, "requests": n, "errors": errors, "req/s": n / duration,
-            "p50 ms": float(np.percentile(ms, 50)), "p95 ms": float(np.percentile(ms, 95)),
-            "p99 ms": float(np.percentile(ms, 99)), "max ms": float(ms.max()), "error codes": codes or "—"}
+    return {
+        "clients": clients,
+        "seconds": duration,
+        "requests": n,
+        "errors": errors,
+        "req/s": n / duration,
+        "p50 ms": float(np.percentile(ms, 50)),
+        "p95 ms": float(np.percentile(ms, 95)),
+        "p99 ms": float(np.percentile(ms, 99)),
+        "max ms": float(ms.max()),
+        "error codes": codes or "—",
+    }
 
 
 def wait_analysed(url: str, timeout: float = 1800) -> float:
@@ -102,22 +122,26 @@ def _reading(single: dict, layout: str) -> str:
     if single["p99 ms"] <= 150:
         return ""
     if layout == "embedded":
-        return ("\n## Why p99 misses 150 ms\n\nThe analyzer runs in a niced child process "
-                "(`api/worker/analysis_process.py`); the API process keeps the queue's worker threads, which write "
-                "each batch's results and run its hooks (ideas, crisis detector, ledger, webhook outbox). py-spy on "
-                "the API process during this load (25 s, 669 samples): 273 samples in the analysis task's own Python "
-                "in that process — the crisis detector's JSON state read and written per batch (CrisisDetector.to_dict "
-                "alone 39), the detector's ordered read of due posts (25), outbox events (19), building the settings "
-                "per task (18) — only 22 waiting on the child. Those threads hold the GIL the request handlers need; "
-                "at 20 single-post requests per second every request is its own small batch, so the per-batch cost "
-                "repeats 20 times a second. Measured the same on PostgreSQL (p99 344 ms in a 120-s run), so it is not "
-                f"SQLite's write lock. (p50 {single['p50 ms']:.0f} ms, p99 {single['p99 ms']:.0f} ms here; with the "
-                "analyzer in-process: p50 29 ms, p99 477 ms.) Next: coalesce small batches and keep the detector "
-                "state in memory between batches of one worker. The distributed layout, where the API process "
-                "analyses nothing: [service_distributed.md](service_distributed.md).\n")
-    return ("\n## Why p99 misses 150 ms\n\nOn this single 2-core machine the worker process, the database and the "
-            "load generator share both cores with the API; with workers on other machines (the intended layout) "
-            "the API process only validates, inserts and enqueues.\n")
+        return (
+            "\n## Why p99 misses 150 ms\n\nThe analyzer runs in a niced child process "
+            "(`api/worker/analysis_process.py`); the API process keeps the queue's worker threads, which write "
+            "each batch's results and run its hooks (ideas, crisis detector, ledger, webhook outbox). py-spy on "
+            "the API process during this load (25 s, 669 samples): 273 samples in the analysis task's own Python "
+            "in that process — the crisis detector's JSON state read and written per batch (CrisisDetector.to_dict "
+            "alone 39), the detector's ordered read of due posts (25), outbox events (19), building the settings "
+            "per task (18) — only 22 waiting on the child. Those threads hold the GIL the request handlers need; "
+            "at 20 single-post requests per second every request is its own small batch, so the per-batch cost "
+            "repeats 20 times a second. Measured the same on PostgreSQL (p99 344 ms in a 120-s run), so it is not "
+            f"SQLite's write lock. (p50 {single['p50 ms']:.0f} ms, p99 {single['p99 ms']:.0f} ms here; with the "
+            "analyzer in-process: p50 29 ms, p99 477 ms.) Next: coalesce small batches and keep the detector "
+            "state in memory between batches of one worker. The distributed layout, where the API process "
+            "analyses nothing: [service_distributed.md](service_distributed.md).\n"
+        )
+    return (
+        "\n## Why p99 misses 150 ms\n\nOn this single 2-core machine the worker process, the database and the "
+        "load generator share both cores with the API; with workers on other machines (the intended layout) "
+        "the API process only validates, inserts and enqueues.\n"
+    )
 
 
 def main() -> None:
@@ -126,14 +150,22 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--batch-posts", type=int, default=1000)
     ap.add_argument("--rate", type=float, default=1.0, help="requests per second per client")
-    ap.add_argument("--layout", choices=["embedded", "distributed"], default="embedded",
-                    help="embedded: analysis inside the API process; distributed: Redis queue and one "
-                         "`cocreate worker` process beside the API on this machine")
+    ap.add_argument(
+        "--layout",
+        choices=["embedded", "distributed"],
+        default="embedded",
+        help="embedded: analysis inside the API process; distributed: Redis queue and one "
+        "`cocreate worker` process beside the API on this machine",
+    )
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/0")
-    ap.add_argument("--database-url", default=None,
-                    help="an empty database (default: a fresh SQLite file), e.g. postgresql+psycopg://…")
-    ap.add_argument("--worker-nice", type=int, default=10,
-                    help="niceness of the worker process (distributed layout on one machine)")
+    ap.add_argument(
+        "--database-url",
+        default=None,
+        help="an empty database (default: a fresh SQLite file), e.g. postgresql+psycopg://…",
+    )
+    ap.add_argument(
+        "--worker-nice", type=int, default=10, help="niceness of the worker process (distributed layout on one machine)"
+    )
     args = ap.parse_args()
     texts = load_reviews().review.sample(20000, random_state=5).str.slice(0, 300).tolist()
     from api.db.session import migrate, session_scope
@@ -152,14 +184,22 @@ def main() -> None:
     migrate(url)
     with session_scope(url) as s:
         key = create_key(s, create_tenant(s, "load"), "ingest")
-    env = {**os.environ, "COCREATE_DATABASE_URL": url, "COCREATE_RATE_LIMIT_PER_MIN": "10000000",
-           "COCREATE_SESSION_SECRET": os.environ.get("COCREATE_SESSION_SECRET") or secrets.token_urlsafe(32)}
+    env = {
+        **os.environ,
+        "COCREATE_DATABASE_URL": url,
+        "COCREATE_RATE_LIMIT_PER_MIN": "10000000",
+        "COCREATE_SESSION_SECRET": os.environ.get("COCREATE_SESSION_SECRET") or secrets.token_urlsafe(32),
+    }
     env.pop("REDIS_URL", None)
     worker = None
     if args.layout == "distributed":
         env |= {"REDIS_URL": args.redis, "COCREATE_QUEUE_NAMESPACE": f"load-{os.getpid()}"}
-        worker = subprocess.Popen(["nice", "-n", str(args.worker_nice), sys.executable, "-m", "cocreate", "worker"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen(
+            ["nice", "-n", str(args.worker_nice), sys.executable, "-m", "cocreate", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start(env, port)
@@ -171,36 +211,60 @@ def main() -> None:
         t0 = time.perf_counter()
         with httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {key}"}) as http:
             for b in range(0, n, 100):
-                r = http.post("/v1/posts", json={"posts": [{"external_id": f"b{i}", "user_id": f"u{i % 200}",
-                                                             "text": texts[10000 + i]} for i in range(b, b + 100)]})
+                r = http.post(
+                    "/v1/posts",
+                    json={
+                        "posts": [
+                            {"external_id": f"b{i}", "user_id": f"u{i % 200}", "text": texts[10000 + i]}
+                            for i in range(b, b + 100)
+                        ]
+                    },
+                )
                 assert r.status_code == 200, r.text
         t_ingested = time.perf_counter() - t0
         t_end = wait_analysed(url) - t0
         e2e = n / t_end
-        batch = {"posts": n, "ingest s": t_ingested, "analysed s": t_end, "end-to-end posts/s": e2e,
-                 "analyzer alone posts/s": alone, "share": f"{e2e / alone:.0%}"}
+        batch = {
+            "posts": n,
+            "ingest s": t_ingested,
+            "analysed s": t_end,
+            "end-to-end posts/s": e2e,
+            "analyzer alone posts/s": alone,
+            "share": f"{e2e / alone:.0%}",
+        }
         print(batch, flush=True)
     finally:
         for proc in (server, worker):
             if proc is not None:
                 proc.terminate()
                 proc.wait(30)
-    where = ("in-process worker" if args.layout == "embedded" else
-             f"Redis queue and one `cocreate worker` process beside it at nice {args.worker_nice} (the API "
-             "process analyses nothing)")
+    where = (
+        "in-process worker"
+        if args.layout == "embedded"
+        else f"Redis queue and one `cocreate worker` process beside it at nice {args.worker_nice} (the API "
+        "process analyses nothing)"
+    )
     db = "SQLite (WAL)" if url.startswith("sqlite") else url.split(":", 1)[0].split("+")[0]
-    body = (f"`cocreate serve` on loopback, {db}, {where}, the real analyzer (precision "
-            f"auto), this 2-core machine; clients in a second process.\n\n## Single-post requests\n\n"
-            f"{args.clients} concurrent clients, each sending one post per request at most {args.rate:g} request/s "
-            f"(bounded: {args.clients * args.rate:g} posts/s in all, below the analyzer's {alone:.0f} posts/s, so no "
-            f"backlog builds), for {args.duration:.0f} s, while what they send is analysed.\n\n" + md_table([single]) +
-            "\n\nTarget: p99 ≤ 150 ms, 0 errors.\n\n## Batch ingest end to end\n\nAPI → database → analysis → "
-            "ideas (re-clustering triggered by the worker), batches of 100.\n\n" + md_table([batch]) +
-            "\n\nTarget: ≥ 80% of the analyzer's own posts/s.\n" + _reading(single, args.layout))
+    body = (
+        f"`cocreate serve` on loopback, {db}, {where}, the real analyzer (precision "
+        f"auto), this 2-core machine; clients in a second process.\n\n## Single-post requests\n\n"
+        f"{args.clients} concurrent clients, each sending one post per request at most {args.rate:g} request/s "
+        f"(bounded: {args.clients * args.rate:g} posts/s in all, below the analyzer's {alone:.0f} posts/s, so no "
+        f"backlog builds), for {args.duration:.0f} s, while what they send is analysed.\n\n"
+        + md_table([single])
+        + "\n\nTarget: p99 ≤ 150 ms, 0 errors.\n\n## Batch ingest end to end\n\nAPI → database → analysis → "
+        "ideas (re-clustering triggered by the worker), batches of 100.\n\n"
+        + md_table([batch])
+        + "\n\nTarget: ≥ 80% of the analyzer's own posts/s.\n"
+        + _reading(single, args.layout)
+    )
     name = "service.md" if args.layout == "embedded" else "service_distributed.md"
-    write_report(name, f"Service load test ({args.layout} layout)",
-                 f"python bench/service_load.py --layout {args.layout} --duration {args.duration:.0f} --rate {args.rate:g}",
-                 body)
+    write_report(
+        name,
+        f"Service load test ({args.layout} layout)",
+        f"python bench/service_load.py --layout {args.layout} --duration {args.duration:.0f} --rate {args.rate:g}",
+        body,
+    )
 
 
 if __name__ == "__main__":

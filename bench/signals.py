@@ -13,6 +13,7 @@ Trains nothing of ours. Reads:
   on the same texts, timed in this run, SnowNLP before and after ours (the machine drifts).
 Writes bench/reports/signals.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -114,20 +115,31 @@ def main() -> None:
         for dom, g in held.groupby("domain"):
             idx = g.index.values
             f = figures(g, [preds[i] for i in idx])
-            per_domain.append({"model": role, "domain": dom, "n": len(g),
-                               "sentiment accuracy (polar)": f.get("sentiment accuracy (polar posts)"),
-                               "sentiment 3-class macro-F1": f["sentiment 3-class macro-F1"],
-                               "intent macro-F1": f["intent macro-F1"], "feature_request F1": f["feature_request F1"],
-                               "trust micro-F1": f["trust micro-F1"]})
+            per_domain.append(
+                {
+                    "model": role,
+                    "domain": dom,
+                    "n": len(g),
+                    "sentiment accuracy (polar)": f.get("sentiment accuracy (polar posts)"),
+                    "sentiment 3-class macro-F1": f["sentiment 3-class macro-F1"],
+                    "intent macro-F1": f["intent macro-F1"],
+                    "feature_request F1": f["feature_request F1"],
+                    "trust micro-F1": f["trust micro-F1"],
+                }
+            )
         confusion = per_intent(held, preds)  # of the last model read (the student when present)
         print(row, f"({time.perf_counter() - t:.0f}s)")
         rec = json.loads((path / "split.json").read_text())
-        held_note = (f"Held out: written domains {', '.join(rec['holdout_domains'])} and the shared "
-                     f"category {rec['exclude_cat']} (no training, no tuning).")
+        held_note = (
+            f"Held out: written domains {', '.join(rec['holdout_domains'])} and the shared "
+            f"category {rec['exclude_cat']} (no training, no tuning)."
+        )
     if held_rows:
-        body.append(f"## 1. Held-out domains (never trained or tuned on)\n\n{held_note}\n\n{md_table(held_rows)}"
-                    f"\n\nPer domain:\n\n{md_table(per_domain)}\n\nIntent confusion of the last model above "
-                    f"(rows gold):\n\n```\n{confusion.to_string()}\n```")
+        body.append(
+            f"## 1. Held-out domains (never trained or tuned on)\n\n{held_note}\n\n{md_table(held_rows)}"
+            f"\n\nPer domain:\n\n{md_table(per_domain)}\n\nIntent confusion of the last model above "
+            f"(rows gold):\n\n```\n{confusion.to_string()}\n```"
+        )
         targets["held-out"] = held_rows[-1]
 
     # ---- 2. shipped analyzers: in-domain labelled test rows and the dev gold
@@ -139,17 +151,23 @@ def main() -> None:
         an = load(path)
         shipped[name] = an
         test = labelled_sets(path)["in-domain test"]
-        r = table({f"{name}: in-domain test": (test, predict(an, test["text"].tolist())),
-                   f"{name}: dev gold": (gold, predict(an, gold["text"].tolist()))})
+        r = table(
+            {
+                f"{name}: in-domain test": (test, predict(an, test["text"].tolist())),
+                f"{name}: dev gold": (gold, predict(an, gold["text"].tolist())),
+            }
+        )
         ship_rows += r
         print(r)
     body.append(f"## 2. Shipped analyzers: in-domain test rows and dev gold\n\n{md_table(ship_rows)}")
     targets["dev gold"] = next(r for r in ship_rows if r["set"] == "student (default): dev gold")
     gold_out = out_dir / "dev_gold.jsonl"
-    subprocess.run([COCREATE, "analyze", str(GOLD_DEV), "-o", str(gold_out), "--id-column", "id"], check=True,
-                   capture_output=True)
-    ev = subprocess.run([PY, str(SHARED / "tools" / "eval_gold.py"), str(GOLD_DEV), str(gold_out)],
-                        capture_output=True, text=True)
+    subprocess.run(
+        [COCREATE, "analyze", str(GOLD_DEV), "-o", str(gold_out), "--id-column", "id"], check=True, capture_output=True
+    )
+    ev = subprocess.run(
+        [PY, str(SHARED / "tools" / "eval_gold.py"), str(GOLD_DEV), str(gold_out)], capture_output=True, text=True
+    )
     print(ev.stdout)
     body.append(f"Default `cocreate analyze` through the official scorer:\n\n```\n{ev.stdout.strip()}\n```")
 
@@ -169,12 +187,19 @@ def main() -> None:
     rows = []
     for cat in sorted(test["cat"].unique()) + ["all"]:
         m = np.ones(len(test), bool) if cat == "all" else (test["cat"] == cat).values
-        rows.append({"category": cat, "n": int(m.sum()),
-                     **{k: float(((p[m] >= 0.5) == y[m]).mean()) for k, p in systems.items()}})
+        rows.append(
+            {
+                "category": cat,
+                "n": int(m.sum()),
+                **{k: float(((p[m] >= 0.5) == y[m]).mean()) for k, p in systems.items()},
+            }
+        )
     cal = [{"system": k, "ECE of P(pos)": ece(p, y)} for k, p in systems.items()]
     targets["shared"] = rows[-1]
-    body.append(f"## 3. Sentiment on the {len(test):,} held-out shared reviews\n\n{md_table(rows)}\n\n"
-                f"Calibration:\n\n{md_table(cal)}")
+    body.append(
+        f"## 3. Sentiment on the {len(test):,} held-out shared reviews\n\n{md_table(rows)}\n\n"
+        f"Calibration:\n\n{md_table(cal)}"
+    )
     print(md_table(rows))
 
     # ---- 4. speed: whole processes on the same texts
@@ -198,8 +223,9 @@ def main() -> None:
             secs = run_timed([COCREATE, "analyze", str(inp), "-o", str(out_dir / "speed.jsonl")], env=env)
             res = [json.loads(x) for x in (out_dir / "speed.jsonl").read_text(encoding="utf-8").splitlines()]
             acc = float(np.mean([(r["sentiment"]["score"] > 0) == lab for r, lab in zip(res, sp["label"])]))
-            speed_rows.append({"system": f"cocreate analyze, {name}", "posts/s": len(sp) / secs,
-                               "sentiment accuracy": acc})
+            speed_rows.append(
+                {"system": f"cocreate analyze, {name}", "posts/s": len(sp) / secs, "sentiment accuracy": acc}
+            )
             print(speed_rows[-1])
         snow_run("after ours")
         sn = [r["posts/s"] for r in speed_rows if r["system"].startswith("SnowNLP")]
@@ -218,19 +244,33 @@ def main() -> None:
             v = r.get(k)
             if v is None or (isinstance(v, float) and np.isnan(v)):
                 continue
-            tr.append({"target": f"{k} ≥ {goal}", "where": r["set"], "measured": v, "met": "yes" if v >= goal else "no"})
+            tr.append(
+                {"target": f"{k} ≥ {goal}", "where": r["set"], "measured": v, "met": "yes" if v >= goal else "no"}
+            )
     acc_all = targets["shared"]["cocreate student (default)"]
-    tr.append({"target": "sentiment accuracy, held-out shared split ≥ 0.95", "where": "5,000 shared test reviews",
-               "measured": acc_all, "met": "yes" if acc_all >= 0.95 else "no"})
+    tr.append(
+        {
+            "target": "sentiment accuracy, held-out shared split ≥ 0.95",
+            "where": "5,000 shared test reviews",
+            "measured": acc_all,
+            "met": "yes" if acc_all >= 0.95 else "no",
+        }
+    )
     if speed_rows:
         d = next(r for r in speed_rows if r["system"].endswith("student (default)"))
-        tr.append({"target": "default `cocreate analyze` ≥ 1.0× SnowNLP posts/s", "where": f"{args.speed_n:,} reviews",
-                   "measured": d["× SnowNLP (mean of both runs)"],
-                   "met": "yes" if d["× SnowNLP (mean of both runs)"] >= 1 else "no"})
+        tr.append(
+            {
+                "target": "default `cocreate analyze` ≥ 1.0× SnowNLP posts/s",
+                "where": f"{args.speed_n:,} reviews",
+                "measured": d["× SnowNLP (mean of both runs)"],
+                "met": "yes" if d["× SnowNLP (mean of both runs)"] >= 1 else "no",
+            }
+        )
     body.insert(0, f"## Targets\n\n{md_table(tr)}")
     print(md_table(tr))
-    write_report("signals.md", "Signals: sentiment, intent, trust (analyzer v4)", "python bench/signals.py",
-                 "\n\n".join(body))
+    write_report(
+        "signals.md", "Signals: sentiment, intent, trust (analyzer v4)", "python bench/signals.py", "\n\n".join(body)
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """``python -m cocreate`` = the ``cocreate`` command."""
+
 from cocreate.cli import app
 
 app()

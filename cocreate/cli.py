@@ -1,4 +1,5 @@
 """``cocreate`` command line: prepare the encoder, segment, embed (more commands join as they land)."""
+
 from __future__ import annotations
 
 import sys
@@ -12,8 +13,9 @@ from tqdm import tqdm
 from cocreate.cli_helpers import IdColumn, TextColumn, fail, load_input
 from cocreate.textio import write_jsonl
 
-app = typer.Typer(help="cocreate: listen to Chinese user communities.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="cocreate: listen to Chinese user communities.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 
 
 @app.command()
@@ -25,30 +27,41 @@ def prepare() -> None:
     t = time.perf_counter()
     enc = load_encoder()
     path = getattr(enc.model, "name_or_path", "")
-    typer.echo(f"encoder ready: {path} (dim {enc.dim}, vocab {enc.model.config.vocab_size}) "
-               f"in {time.perf_counter() - t:.1f}s; cache {get_settings().cache_dir}")
+    typer.echo(
+        f"encoder ready: {path} (dim {enc.dim}, vocab {enc.model.config.vocab_size}) "
+        f"in {time.perf_counter() - t:.1f}s; cache {get_settings().cache_dir}"
+    )
 
 
 @app.command()
-def segment(input: Path, output: Annotated[Path, typer.Option("-o", "--output")],
-            text_column: TextColumn = "text", id_column: IdColumn = None,
-            keywords: Annotated[int, typer.Option(help="keywords per post")] = 5) -> None:
+def segment(
+    input: Path,
+    output: Annotated[Path, typer.Option("-o", "--output")],
+    text_column: TextColumn = "text",
+    id_column: IdColumn = None,
+    keywords: Annotated[int, typer.Option(help="keywords per post")] = 5,
+) -> None:
     """Segment each post with jieba: JSONL of {id, tokens, words, keywords}."""
     from cocreate.loaders import load_segmenter
 
     rows = load_input(input, text_column, id_column)
     seg = load_segmenter()
-    out = ({"id": i, "tokens": seg.cut(t), "words": seg.words(t), "keywords": seg.keywords(t, keywords)}
-           for i, t in tqdm(zip(rows.ids, rows.texts), total=len(rows.texts), desc="segment",
-                            unit="post", file=sys.stderr))
+    out = (
+        {"id": i, "tokens": seg.cut(t), "words": seg.words(t), "keywords": seg.keywords(t, keywords)}
+        for i, t in tqdm(zip(rows.ids, rows.texts), total=len(rows.texts), desc="segment", unit="post", file=sys.stderr)
+    )
     n = write_jsonl(output, out)
     typer.echo(f"wrote {n} rows to {output}")
 
 
 @app.command()
-def embed(input: Path, output: Annotated[Path, typer.Option("-o", "--output", help=".npy or .jsonl")],
-          text_column: TextColumn = "text", id_column: IdColumn = None,
-          batch_size: Annotated[int, typer.Option(help="windows per forward pass")] = 64) -> None:
+def embed(
+    input: Path,
+    output: Annotated[Path, typer.Option("-o", "--output", help=".npy or .jsonl")],
+    text_column: TextColumn = "text",
+    id_column: IdColumn = None,
+    batch_size: Annotated[int, typer.Option(help="windows per forward pass")] = 64,
+) -> None:
     """Embed each post (384-d, unit length): .npy matrix in input order, or JSONL {id, embedding}."""
     import numpy as np
 
@@ -78,11 +91,15 @@ def train_signals(
     epochs: Annotated[int, typer.Option(help="passes over the training texts")] = 2,
     max_train: Annotated[Optional[int], typer.Option(help="cap on training reviews")] = None,
     exclude_cat: Annotated[Optional[str], typer.Option(help="leave this review category out (domain shift)")] = None,
-    holdout_domains: Annotated[Optional[str], typer.Option(
-        help="comma-separated written-post domains kept out of training and tuning (all go to test)")] = None,
+    holdout_domains: Annotated[
+        Optional[str],
+        typer.Option(help="comma-separated written-post domains kept out of training and tuning (all go to test)"),
+    ] = None,
     layers: Annotated[int, typer.Option(help="encoder layers used (12: teacher; fewer: a student)")] = 12,
     tuned_layers: Annotated[int, typer.Option(help="top encoder layers to fine-tune")] = 4,
-    teacher: Annotated[Optional[Path], typer.Option(help="a trained analyzer whose probabilities are soft targets")] = None,
+    teacher: Annotated[
+        Optional[Path], typer.Option(help="a trained analyzer whose probabilities are soft targets")
+    ] = None,
     out: Annotated[Optional[Path], typer.Option(help="output directory")] = None,
     reviews: Annotated[Optional[Path], typer.Option(help="the shared reviews CSV")] = None,
     w_distill: Annotated[float, typer.Option(help="weight of the keep-the-embedding loss")] = 10.0,
@@ -92,9 +109,18 @@ def train_signals(
     """Fine-tune the top layers and the sentiment/intent/trust heads on labelled data (see training/signals.py)."""
     from training.signals import TrainConfig, train
 
-    tc = TrainConfig(epochs=epochs, max_train=max_train, exclude_cat=exclude_cat, tuned_layers=tuned_layers,
-                     layers=layers, w_distill=w_distill, lr_layers=lr_layers, bf16=bf16, teacher=teacher,
-                     holdout_domains=tuple(d for d in (holdout_domains or "").split(",") if d))
+    tc = TrainConfig(
+        epochs=epochs,
+        max_train=max_train,
+        exclude_cat=exclude_cat,
+        tuned_layers=tuned_layers,
+        layers=layers,
+        w_distill=w_distill,
+        lr_layers=lr_layers,
+        bf16=bf16,
+        teacher=teacher,
+        holdout_domains=tuple(d for d in (holdout_domains or "").split(",") if d),
+    )
     if not 1 <= tuned_layers <= layers <= 12:
         fail("need 1 <= --tuned-layers <= --layers <= 12")
     if teacher and not (teacher / "analyzer_config.json").exists():
@@ -109,12 +135,17 @@ def train_signals(
 
 
 @app.command()
-def analyze(input: Path, output: Annotated[Path, typer.Option("-o", "--output")],
-            text_column: TextColumn = "text", id_column: IdColumn = None,
-            precision: Annotated[Optional[str], typer.Option(help="auto, fp32, bf16 or int8 (default: settings)")] = None,
-            batch_size: Annotated[int, typer.Option(help="windows per forward pass")] = 64,
-            streams: Annotated[Optional[int], typer.Option(
-                help="parallel single-threaded forward passes (0 = auto; default: settings)")] = None) -> None:
+def analyze(
+    input: Path,
+    output: Annotated[Path, typer.Option("-o", "--output")],
+    text_column: TextColumn = "text",
+    id_column: IdColumn = None,
+    precision: Annotated[Optional[str], typer.Option(help="auto, fp32, bf16 or int8 (default: settings)")] = None,
+    batch_size: Annotated[int, typer.Option(help="windows per forward pass")] = 64,
+    streams: Annotated[
+        Optional[int], typer.Option(help="parallel single-threaded forward passes (0 = auto; default: settings)")
+    ] = None,
+) -> None:
     """Sentiment, intent, trust signals and keywords per post: JSONL in input order."""
     from cocreate.loaders import load_analyzer
     from cocreate.settings import get_settings
@@ -131,8 +162,9 @@ def analyze(input: Path, output: Annotated[Path, typer.Option("-o", "--output")]
     with _side_process(len(texts)) as pool:
         side = pool.submit(_text_features, texts) if pool else None
         try:
-            analyzer = load_analyzer(precision=precision,
-                                     streams=get_settings().streams if streams is None else streams)
+            analyzer = load_analyzer(
+                precision=precision, streams=get_settings().streams if streams is None else streams
+            )
         except (FileNotFoundError, ValueError) as e:
             fail(str(e))
         windows = analyzer.encoder.windows(texts)

@@ -1,5 +1,6 @@
 """What every ``cocreate`` command shares: option types, the error exit, reading an input file.
 The command modules (cli.py, cmd_*.py) import this module, never each other's helpers."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """``cocreate crisis``: replay a timestamped stream through the crisis detector and write its alerts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,12 +22,15 @@ def _time(v, row: int) -> dt.datetime:
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
-def crisis(stream: Path, output: Annotated[Path, typer.Option("-o", "--output")],
-           text_column: Annotated[str, typer.Option(help="column/key with the text")] = "text",
-           id_column: Annotated[str, typer.Option(help="column/key with the post id")] = "id",
-           time_column: Annotated[str, typer.Option(help="column/key with the ISO time")] = "created_at",
-           user_column: Annotated[Optional[str], typer.Option(help="column/key with the author")] = "user",
-           precision: Annotated[Optional[str], typer.Option(help="auto, fp32, bf16 or int8")] = None) -> None:
+def crisis(
+    stream: Path,
+    output: Annotated[Path, typer.Option("-o", "--output")],
+    text_column: Annotated[str, typer.Option(help="column/key with the text")] = "text",
+    id_column: Annotated[str, typer.Option(help="column/key with the post id")] = "id",
+    time_column: Annotated[str, typer.Option(help="column/key with the ISO time")] = "created_at",
+    user_column: Annotated[Optional[str], typer.Option(help="column/key with the author")] = "user",
+    precision: Annotated[Optional[str], typer.Option(help="auto, fp32, bf16 or int8")] = None,
+) -> None:
     """Replay STREAM (CSV or JSONL with id, created_at, user, text) in stream time: one JSON alert per line."""
     from cocreate.loaders import load_analyzer
     from cocreate.textio import InputError, read_rows
@@ -51,12 +55,22 @@ def crisis(stream: Path, output: Annotated[Path, typer.Option("-o", "--output")]
     with tqdm(total=len(rows.texts), desc="analyze", unit="post", file=sys.stderr) as bar:
         res = []
         for b in range(0, len(rows.texts), 256):
-            res += analyzer.analyze(rows.texts[b:b + 256])
-            bar.update(len(rows.texts[b:b + 256]))
+            res += analyzer.analyze(rows.texts[b : b + 256])
+            bar.update(len(rows.texts[b : b + 256]))
     topics = assign_topics([a.embedding for a in res], when)
-    events = [PostEvent(str(i), t, int(tp), a.sentiment["label"], float(a.sentiment["score"]), list(a.signals),
-                        users[k] if users else None, list(a.keywords))
-              for k, (i, t, tp, a) in enumerate(zip(rows.ids, when, topics, res))]
+    events = [
+        PostEvent(
+            str(i),
+            t,
+            int(tp),
+            a.sentiment["label"],
+            float(a.sentiment["score"]),
+            list(a.signals),
+            users[k] if users else None,
+            list(a.keywords),
+        )
+        for k, (i, t, tp, a) in enumerate(zip(rows.ids, when, topics, res))
+    ]
     with tqdm(total=len(events), desc="replay", unit="post", file=sys.stderr) as bar:
         alerts, _ = replay(events, progress=bar.update)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,11 @@
 """``cocreate serve | worker | status | admin …``: the service, its workers and their administration."""
+
 from __future__ import annotations
 
 import json
 import signal
 import threading
 import time
-
 from typing import Annotated
 
 import typer
@@ -43,9 +43,11 @@ def create_tenant(name: str) -> None:
 
 
 @admin_app.command("create-key")
-def create_key(tenant: Annotated[str, typer.Option(help="tenant name")],
-               role: Annotated[str, typer.Option(help="ingest, pm, moderator or admin")],
-               name: Annotated[str | None, typer.Option(help="a label for the key")] = None) -> None:
+def create_key(
+    tenant: Annotated[str, typer.Option(help="tenant name")],
+    role: Annotated[str, typer.Option(help="ingest, pm, moderator or admin")],
+    name: Annotated[str | None, typer.Option(help="a label for the key")] = None,
+) -> None:
     """Create an API key; the key is printed alone on the last line and never shown again."""
     from api.db.session import migrate, session_scope
     from api.services.auth import create_key as make
@@ -62,11 +64,14 @@ def create_key(tenant: Annotated[str, typer.Option(help="tenant name")],
     typer.echo(key)
 
 
-def serve(host: Annotated[str, typer.Option(help="interface")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="port")] = 8000,
-          demo: Annotated[bool, typer.Option("--demo", help="seed the demo community if the database is empty")] = False,
-          embedded_worker: Annotated[bool, typer.Option(help="run the analysis in this process when no "
-                                                             "REDIS_URL is set")] = True) -> None:
+def serve(
+    host: Annotated[str, typer.Option(help="interface")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="seed the demo community if the database is empty")] = False,
+    embedded_worker: Annotated[
+        bool, typer.Option(help="run the analysis in this process when no REDIS_URL is set")
+    ] = True,
+) -> None:
     """Start the REST API (and, without REDIS_URL, the in-process worker)."""
     import uvicorn
 
@@ -74,9 +79,11 @@ def serve(host: Annotated[str, typer.Option(help="interface")] = "127.0.0.1",
 
     s = _settings()
     if not s.session_secret and not (s.dev or demo):
-        fail("COCREATE_SESSION_SECRET is not set: it signs the web pages' session cookie, the same in every API "
-             "process. Set a random one (python -c 'import secrets; print(secrets.token_hex(32))'), or use "
-             "--demo / COCREATE_DEV=1 for development (a random secret per process)")
+        fail(
+            "COCREATE_SESSION_SECRET is not set: it signs the web pages' session cookie, the same in every API "
+            "process. Set a random one (python -c 'import secrets; print(secrets.token_hex(32))'), or use "
+            "--demo / COCREATE_DEV=1 for development (a random secret per process)"
+        )
     if demo and not s.dev:
         s = s.model_copy(update={"dev": True})  # the demo runs on this machine only
     on_ready = None
@@ -86,12 +93,13 @@ def serve(host: Annotated[str, typer.Option(help="interface")] = "127.0.0.1",
         def on_ready():
             seed_demo(s, host, port)
 
-    uvicorn.run(create_app(s, start_worker=embedded_worker, on_ready=on_ready), host=host, port=port,
-                log_level="info")
+    uvicorn.run(create_app(s, start_worker=embedded_worker, on_ready=on_ready), host=host, port=port, log_level="info")
 
 
-def worker(concurrency: Annotated[int, typer.Option(help="worker threads in this process")] = 1,
-           queues: Annotated[str, typer.Option(help="comma-separated queues")] = "analysis,webhooks,recluster") -> None:
+def worker(
+    concurrency: Annotated[int, typer.Option(help="worker threads in this process")] = 1,
+    queues: Annotated[str, typer.Option(help="comma-separated queues")] = "analysis,webhooks,recluster",
+) -> None:
     """Consume the task queue (needs REDIS_URL); run several, on several machines, against one database."""
     import dramatiq
 
@@ -147,8 +155,10 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="machine-readabl
         return
     typer.echo(f"database   {s.db_url.split('@')[-1]}\nqueue      {'redis' if s.redis_url else 'in-process'}")
     typer.echo(f"pending    {snap['pending']} posts (oldest {snap['task_lag_s']:.0f} s)")
-    typer.echo(f"analysed   {snap['analysed']}   failed {snap['failed']}   retries {snap['retries']}   "
-               f"dead letters {snap['dead_letters']}")
+    typer.echo(
+        f"analysed   {snap['analysed']}   failed {snap['failed']}   retries {snap['retries']}   "
+        f"dead letters {snap['dead_letters']}"
+    )
     for q, n in snap["queues"].items():
         typer.echo(f"queue      {q}: {n} waiting")
     for w, r in snap["workers_posts_per_s"].items():
@@ -160,5 +170,3 @@ def register(app: typer.Typer) -> None:
     app.command(name="serve")(serve)
     app.command(name="worker")(worker)
     app.command(name="status")(status)
-
-

@@ -1,4 +1,5 @@
 """Build the model-layer objects from settings (the only place settings meet ``model/``)."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -24,8 +25,7 @@ def load_encoder(settings: Settings | None = None):
     s = settings or get_settings()
     configure_torch(s)
     keep = load_keep_ids(s.keep_pieces_file) if s.prune_vocab and s.keep_pieces_file.exists() else None
-    return Encoder.from_pretrained(s.encoder, cache_dir=s.cache_dir, keep_ids=keep,
-                                   local_files_only=s.hub_offline)
+    return Encoder.from_pretrained(s.encoder, cache_dir=s.cache_dir, keep_ids=keep, local_files_only=s.hub_offline)
 
 
 @lru_cache
@@ -44,8 +44,9 @@ def load_analyzer(settings: Settings | None = None, precision: str | None = None
     from model.analyzer import Analyzer
 
     s = settings or get_settings()
-    analyzer = Analyzer.from_pretrained(s.analyzer_dir, encoder=load_encoder(s),
-                                        segmenter=load_segmenter(), lexicon=load_text_lexicon(s))
+    analyzer = Analyzer.from_pretrained(
+        s.analyzer_dir, encoder=load_encoder(s), segmenter=load_segmenter(), lexicon=load_text_lexicon(s)
+    )
     mode = precision or s.precision
     analyzer.set_precision(auto_precision() if mode == "auto" else mode)
     if streams is not None:

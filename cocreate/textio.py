@@ -1,4 +1,5 @@
 """Reading posts from CSV / JSONL / TXT files with clear errors, and writing JSONL."""
+
 from __future__ import annotations
 
 import csv
@@ -35,8 +36,9 @@ def _detect(path: Path, fmt: str | None) -> str:
     raise InputError(f"{path}: unknown file type {suffix!r}; use .csv, .tsv, .jsonl or .txt")
 
 
-def read_rows(path: str | Path, text_column: str = "text", id_column: str | None = None,
-              fmt: str | None = None) -> Rows:
+def read_rows(
+    path: str | Path, text_column: str = "text", id_column: str | None = None, fmt: str | None = None
+) -> Rows:
     """Rows of ``path``: TXT is one post per non-empty line (ids are 0-based line numbers among
     them); CSV/TSV need a header with ``text_column``; JSONL needs an object per line.
 
@@ -60,8 +62,9 @@ def read_rows(path: str | Path, text_column: str = "text", id_column: str | None
         cols = ", ".join(map(str, records[0][1].keys()))
         raise InputError(f"{path}: no column {text_column!r} (columns: {cols}); pass --text-column")
     if id_column and records and id_column not in records[0][1]:
-        raise InputError(f"{path}: no column {id_column!r} for ids; columns: "
-                         + ", ".join(map(str, records[0][1].keys())))
+        raise InputError(
+            f"{path}: no column {id_column!r} for ids; columns: " + ", ".join(map(str, records[0][1].keys()))
+        )
     ids, texts, extra = [], [], []
     for i, (where, rec) in enumerate(records):
         value = rec.get(text_column)

@@ -6,6 +6,7 @@ longer than the window are split into windows; logits and embeddings are token-w
 the windows. The rule labeler's votes can be blended into the final intent and signal decisions
 (weights tuned on the dev gold with cross-validation, see ``training/tune.py``).
 """
+
 from __future__ import annotations
 
 import threading
@@ -41,8 +42,14 @@ class Analysis:
     embedding: np.ndarray
 
     def to_json(self, id_) -> dict:
-        return {"id": id_, "sentiment": self.sentiment, "intent": self.intent, "trust": self.trust,
-                "signals": self.signals, "keywords": self.keywords}
+        return {
+            "id": id_,
+            "sentiment": self.sentiment,
+            "intent": self.intent,
+            "trust": self.trust,
+            "signals": self.signals,
+            "keywords": self.keywords,
+        }
 
 
 @dataclass
@@ -69,14 +76,20 @@ class TextFeatures:
 def text_features(texts: Sequence[str], segmenter=None, lexicon=None, keywords: int = 5) -> TextFeatures:
     """Tokens, keywords and rule votes of already-cleaned ``texts``."""
     toks = [segmenter.cut(t) for t in texts] if segmenter else [[] for _ in texts]
-    kws = [segmenter.keywords(t, keywords, tokens=x) for t, x in zip(texts, toks)] if segmenter \
-        else [[] for _ in texts]
+    kws = [segmenter.keywords(t, keywords, tokens=x) for t, x in zip(texts, toks)] if segmenter else [[] for _ in texts]
     return TextFeatures(toks, kws, lexicon.label_many(texts) if lexicon else None)
 
 
 class Analyzer:
-    def __init__(self, encoder: Encoder, top: TunedTop, config: AnalyzerConfig,
-                 segmenter=None, lexicon=None, ngram: CharNgramSentiment | None = None):
+    def __init__(
+        self,
+        encoder: Encoder,
+        top: TunedTop,
+        config: AnalyzerConfig,
+        segmenter=None,
+        lexicon=None,
+        ngram: CharNgramSentiment | None = None,
+    ):
         self.encoder = encoder
         self.ngram = ngram
         self.top = top.eval()
@@ -88,8 +101,9 @@ class Analyzer:
 
     # ------------------------------------------------------------------ persistence
     @classmethod
-    def from_pretrained(cls, path: str | Path, encoder: Encoder | None = None, segmenter=None,
-                        lexicon=None) -> "Analyzer":
+    def from_pretrained(
+        cls, path: str | Path, encoder: Encoder | None = None, segmenter=None, lexicon=None
+    ) -> "Analyzer":
         """Load what ``save_pretrained`` wrote; ``encoder`` defaults to the config's base encoder."""
         path = Path(path)
         if not (path / CONFIG_FILE).exists():
@@ -132,15 +146,22 @@ class Analyzer:
         return self
 
     # ------------------------------------------------------------------ inference
-    def raw(self, texts: Sequence[str], batch_size: int = 64, max_tokens: int = 8192,
-            progress: Callable[[int], None] | None = None, windows=None) -> RawOutput:
+    def raw(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 64,
+        max_tokens: int = 8192,
+        progress: Callable[[int], None] | None = None,
+        windows=None,
+    ) -> RawOutput:
         """Model outputs per text; ``windows``: ``encoder.windows(texts)`` when already computed."""
         enc, cfg = self.encoder, self.config
         n = len(texts)
         if n == 0:
             z = np.zeros((0,))
-            return RawOutput(z, np.zeros((0, len(cfg.intents))), np.zeros((0, len(cfg.signals))),
-                             np.zeros((0, enc.dim), np.float32))
+            return RawOutput(
+                z, np.zeros((0, len(cfg.intents))), np.zeros((0, len(cfg.signals))), np.zeros((0, enc.dim), np.float32)
+            )
         win = windows if windows is not None else enc.windows(texts)
         lengths = np.array([len(x) for x in win.ids])
         W = len(win.ids)
@@ -152,15 +173,14 @@ class Analyzer:
         lock = threading.Lock()
 
         def run(batches: list[np.ndarray]) -> None:
-            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
-                                                        enabled=self.precision == "bf16"):
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
                 for idx in batches:
                     width = int(lengths[idx].max())
                     ids = torch.full((len(idx), width), pad, dtype=torch.long)
                     mask = torch.zeros((len(idx), width), dtype=torch.long)
                     for r, w in enumerate(idx):
-                        ids[r, :lengths[w]] = torch.tensor(win.ids[w])
-                        mask[r, :lengths[w]] = 1
+                        ids[r, : lengths[w]] = torch.tensor(win.ids[w])
+                        mask[r, : lengths[w]] = 1
                     h = bottom_hidden(enc.model, ids, mask, cfg.cut)
                     out = self.top(h, mask)
                     emb[idx] = out.embedding.float().numpy()
@@ -239,16 +259,28 @@ class Analyzer:
         d = decisions(raw, cfg, votes)
         out = []
         for k in range(len(texts)):
-            out.append({"sentiment": {"label": d.sentiment[k], "score": round(float(d.score[k]), 4)},
-                        "intent": {"label": d.intent[k], "scores": {i: round(float(d.intent_p[k, j]), 4)
-                                                                    for j, i in enumerate(cfg.intents)}},
-                        "trust": {s: round(float(d.trust_p[k, j]), 4) for j, s in enumerate(cfg.signals)},
-                        "signals": [s for j, s in enumerate(cfg.signals) if d.signals[k, j]]})
+            out.append(
+                {
+                    "sentiment": {"label": d.sentiment[k], "score": round(float(d.score[k]), 4)},
+                    "intent": {
+                        "label": d.intent[k],
+                        "scores": {i: round(float(d.intent_p[k, j]), 4) for j, i in enumerate(cfg.intents)},
+                    },
+                    "trust": {s: round(float(d.trust_p[k, j]), 4) for j, s in enumerate(cfg.signals)},
+                    "signals": [s for j, s in enumerate(cfg.signals) if d.signals[k, j]],
+                }
+            )
         return out
 
-    def analyze(self, texts: Sequence[str], batch_size: int = 64,
-                progress: Callable[[int], None] | None = None, keywords: int = 5,
-                features: TextFeatures | None = None, windows=None) -> list[Analysis]:
+    def analyze(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 64,
+        progress: Callable[[int], None] | None = None,
+        keywords: int = 5,
+        features: TextFeatures | None = None,
+        windows=None,
+    ) -> list[Analysis]:
         """Analyse ``texts`` (any length, any content): one :class:`Analysis` per text, in order.
         ``features``: :func:`text_features` of the cleaned texts, when computed elsewhere;
         ``windows``: the encoder's windows of the cleaned texts, when already computed."""
@@ -258,15 +290,26 @@ class Analyzer:
         raw = self.raw(texts, batch_size=batch_size, progress=progress, windows=windows)
         return self.assemble(raw, texts, features, keywords)
 
-    def assemble(self, raw: RawOutput, texts: Sequence[str], features: TextFeatures | None = None,
-                 keywords: int = 5) -> list[Analysis]:
+    def assemble(
+        self, raw: RawOutput, texts: Sequence[str], features: TextFeatures | None = None, keywords: int = 5
+    ) -> list[Analysis]:
         """Analyses from model outputs and text features (computed here when not given)."""
         if features is None:
             lexicon = self.lexicon if self.config.lexicon_weight > 0 else None
             features = text_features(texts, self.segmenter, lexicon, keywords)
         decisions = self.decide(raw, texts, votes=features.votes)
-        return [Analysis(features.tokens[k], features.keywords[k], d["sentiment"], d["intent"], d["trust"],
-                         d["signals"], raw.embedding[k]) for k, d in enumerate(decisions)]
+        return [
+            Analysis(
+                features.tokens[k],
+                features.keywords[k],
+                d["sentiment"],
+                d["intent"],
+                d["trust"],
+                d["signals"],
+                raw.embedding[k],
+            )
+            for k, d in enumerate(decisions)
+        ]
 
 
 @dataclass

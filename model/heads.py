@@ -5,6 +5,7 @@ final hidden states, the pooled embedding and the logits of three heads. Heads r
 state and the mean of all states; the mean is also the post's embedding, kept close to the base
 encoder's by a distillation loss so that clustering keeps working (see ``training/signals.py``).
 """
+
 from __future__ import annotations
 
 import copy
@@ -15,8 +16,18 @@ from pathlib import Path
 import torch
 from torch import nn
 
-SIGNALS = ["deception", "mistake", "safety_privacy", "churn", "reliability", "care",
-           "purchase", "repurchase", "share", "referral"]
+SIGNALS = [
+    "deception",
+    "mistake",
+    "safety_privacy",
+    "churn",
+    "reliability",
+    "care",
+    "purchase",
+    "repurchase",
+    "share",
+    "referral",
+]
 INTENTS = ["feature_request", "bug_report", "complaint", "praise", "question", "other"]
 
 
@@ -71,8 +82,7 @@ class HeadOutput:
 class SignalHeads(nn.Module):
     def __init__(self, cfg: AnalyzerConfig):
         super().__init__()
-        self.proj = nn.Sequential(nn.Linear(2 * cfg.hidden_size, cfg.head_hidden), nn.GELU(),
-                                  nn.Dropout(cfg.dropout))
+        self.proj = nn.Sequential(nn.Linear(2 * cfg.hidden_size, cfg.head_hidden), nn.GELU(), nn.Dropout(cfg.dropout))
         self.sentiment = nn.Linear(cfg.head_hidden, cfg.sentiment_classes)
         self.intent = nn.Linear(cfg.head_hidden, len(cfg.intents))
         self.trust = nn.Linear(cfg.head_hidden, len(cfg.signals))
@@ -103,7 +113,7 @@ class TunedTop(nn.Module):
     def __init__(self, cfg: AnalyzerConfig, base_model: nn.Module):
         super().__init__()
         self.cfg = cfg
-        self.layers = nn.ModuleList(copy.deepcopy(base_model.encoder.layer[cfg.cut:cfg.num_layers]))
+        self.layers = nn.ModuleList(copy.deepcopy(base_model.encoder.layer[cfg.cut : cfg.num_layers]))
         self.heads = SignalHeads(cfg)
         self._base = [base_model]  # not a submodule: never saved with the top
 

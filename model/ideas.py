@@ -2,6 +2,7 @@
 
 One function shared by ``cocreate cluster``, the service's re-clustering job and the benchmarks.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,15 @@ class ClusterSummary:
     users: int | None = None
 
     def to_json(self) -> dict:
-        d = {"id": self.id, "label": self.label, "keywords": self.keywords, "size": self.size,
-             "quotes": self.quotes, "post_ids": self.post_ids, "sentiment_mean": round(self.sentiment_mean, 4)}
+        d = {
+            "id": self.id,
+            "label": self.label,
+            "keywords": self.keywords,
+            "size": self.size,
+            "quotes": self.quotes,
+            "post_ids": self.post_ids,
+            "sentiment_mean": round(self.sentiment_mean, 4),
+        }
         if self.users is not None:
             d["users"] = self.users
         return d
@@ -41,7 +49,8 @@ class ClusterSummary:
 REQUEST_CUES = re.compile(
     r"希望(?!你们)|建议(?!大家)|能不能|能否|可不可以|可以.{0,8}吗|求|加个|加一个|出个|增加|加上|\+1|同求|蹲|"
     r"什么时候(?:上|出|加|能|支持)|就好了|赶紧|盼|想要|要是能|有没有.{0,10}(?:功能|办法|选项)|拜托|"
-    r"(?:隔壁|别家|友商|人家).{0,24}(?:都|能|有|可以)")
+    r"(?:隔壁|别家|友商|人家).{0,24}(?:都|能|有|可以)"
+)
 
 
 def is_request(text: str, intent: str) -> bool:
@@ -60,9 +69,16 @@ def select_posts(intents: Sequence[str], all_posts: bool, texts: Sequence[str] |
     return np.flatnonzero(np.array([is_request(t, i) for t, i in zip(texts, intents)], dtype=bool))
 
 
-def summarize(clusterer: IdeaClusterer, labels: np.ndarray, texts: Sequence[str], words,
-              embeddings: np.ndarray, post_ids: Sequence, sentiment: Sequence[float],
-              users: Sequence | None = None) -> list[ClusterSummary]:
+def summarize(
+    clusterer: IdeaClusterer,
+    labels: np.ndarray,
+    texts: Sequence[str],
+    words,
+    embeddings: np.ndarray,
+    post_ids: Sequence,
+    sentiment: Sequence[float],
+    users: Sequence | None = None,
+) -> list[ClusterSummary]:
     """Summaries of the clusters in ``labels`` (ids per row, −1 unassigned), biggest first.
 
     ``words``: content words per post, or a tokenizer (``Segmenter.words``) applied to a sample.
@@ -70,22 +86,39 @@ def summarize(clusterer: IdeaClusterer, labels: np.ndarray, texts: Sequence[str]
     Z = clusterer._centre(embeddings) if len(embeddings) else embeddings
     ids = sorted({int(c) for c in labels if c >= 0})
     centroids = {c: clusterer.centroids_[clusterer._pos(c)] for c in ids}
-    names = label_clusters(texts, words, Z, labels, centroids,
-                           phrase=getattr(clusterer, "granularity", "topic") == "idea")
+    names = label_clusters(
+        texts, words, Z, labels, centroids, phrase=getattr(clusterer, "granularity", "topic") == "idea"
+    )
     sent = np.asarray(sentiment, dtype=np.float64)
     out = []
     for c in ids:
         m = np.flatnonzero(labels == c)
         n_users = len({users[i] for i in m}) if users is not None else None
-        out.append(ClusterSummary(c, names[c].title, names[c].keywords, len(m), names[c].quotes,
-                                  [post_ids[i] for i in m], float(sent[m].mean()) if len(m) else 0.0, n_users))
+        out.append(
+            ClusterSummary(
+                c,
+                names[c].title,
+                names[c].keywords,
+                len(m),
+                names[c].quotes,
+                [post_ids[i] for i in m],
+                float(sent[m].mean()) if len(m) else 0.0,
+                n_users,
+            )
+        )
     out.sort(key=lambda s: (-s.size, s.id))
     return out
 
 
-def cluster_analyses(texts: Sequence[str], post_ids: Sequence, analyses: Sequence, all_posts: bool = False,
-                     clusterer: IdeaClusterer | None = None, users: Sequence | None = None,
-                     segmenter=None) -> tuple[list[ClusterSummary], list, IdeaClusterer]:
+def cluster_analyses(
+    texts: Sequence[str],
+    post_ids: Sequence,
+    analyses: Sequence,
+    all_posts: bool = False,
+    clusterer: IdeaClusterer | None = None,
+    users: Sequence | None = None,
+    segmenter=None,
+) -> tuple[list[ClusterSummary], list, IdeaClusterer]:
     """Cluster analysed posts: (summaries biggest first, unclustered post ids, the fitted clusterer).
 
     Posts not selected (not feature requests, unless ``all_posts``) are neither clustered nor
@@ -100,7 +133,15 @@ def cluster_analyses(texts: Sequence[str], post_ids: Sequence, analyses: Sequenc
     words = segmenter.words if segmenter is not None else [analyses[i].tokens for i in rows]
     sel_ids = [post_ids[i] for i in rows]
     sel_users = [users[i] for i in rows] if users is not None else None
-    summaries = summarize(clusterer, clusterer.labels_, sel_texts, words, X, sel_ids,
-                          [analyses[i].sentiment["score"] for i in rows], sel_users)
+    summaries = summarize(
+        clusterer,
+        clusterer.labels_,
+        sel_texts,
+        words,
+        X,
+        sel_ids,
+        [analyses[i].sentiment["score"] for i in rows],
+        sel_users,
+    )
     unclustered = [sel_ids[i] for i in np.flatnonzero(clusterer.labels_ < 0)]
     return summaries, unclustered, clusterer

@@ -7,6 +7,7 @@ mistakes, never deception). Each component decays exponentially with its own hal
 updated lazily: a component stores (value, time of last update), so one post costs O(1) whatever
 the user's history. Rules live in :class:`LedgerRules` (defaults in ``data/ledger_rules.yaml``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,13 @@ from pathlib import Path
 
 import yaml
 
-LEVELS = [("路人", "passer-by"), ("用户", "user"), ("粉丝", "fan"), ("共创者", "co-creator"),
-          ("梦想赞助商", "dream sponsor")]
+LEVELS = [
+    ("路人", "passer-by"),
+    ("用户", "user"),
+    ("粉丝", "fan"),
+    ("共创者", "co-creator"),
+    ("梦想赞助商", "dream sponsor"),
+]
 FOUR_HIGHS = ("purchase", "repurchase", "share", "referral")
 
 
@@ -31,13 +37,22 @@ class Component:
 
 @dataclass
 class LedgerRules:
-    components: dict[str, Component] = field(default_factory=lambda: {
-        "reliability": Component(+1, 1.0, 60), "care": Component(+1, 1.0, 60), "praise": Component(+1, 0.5, 30),
-        "mistake": Component(-1, 1.0, 14), "churn": Component(-1, 1.5, 30), "anger": Component(-1, 0.5, 14),
-        "deception": Component(-1, 4.0, 180), "safety_privacy": Component(-1, 4.0, 180)})
+    components: dict[str, Component] = field(
+        default_factory=lambda: {
+            "reliability": Component(+1, 1.0, 60),
+            "care": Component(+1, 1.0, 60),
+            "praise": Component(+1, 0.5, 30),
+            "mistake": Component(-1, 1.0, 14),
+            "churn": Component(-1, 1.5, 30),
+            "anger": Component(-1, 0.5, 14),
+            "deception": Component(-1, 4.0, 180),
+            "safety_privacy": Component(-1, 4.0, 180),
+        }
+    )
     # four highs → super-user score: weighted counts, each capped (one behaviour cannot carry it alone)
-    four_high_weights: dict[str, float] = field(default_factory=lambda: {
-        "purchase": 1.0, "repurchase": 2.0, "share": 1.5, "referral": 2.5})
+    four_high_weights: dict[str, float] = field(
+        default_factory=lambda: {"purchase": 1.0, "repurchase": 2.0, "share": 1.5, "referral": 2.5}
+    )
     four_high_cap: int = 5
     # level thresholds on (super-user score, balance); 梦想赞助商 = an idea of theirs shipped
     fan_score: float = 4.0
@@ -97,7 +112,9 @@ class TrustAccount:
 
     def balance(self, at: dt.datetime | None = None) -> float:
         t = at.timestamp() if at else (self.last_at or 0.0)
-        return sum(self.rules.components[n].sign * self._decayed(n, t) for n in self.values if n in self.rules.components)
+        return sum(
+            self.rules.components[n].sign * self._decayed(n, t) for n in self.values if n in self.rules.components
+        )
 
     def observe(self, at: dt.datetime, sentiment_score: float, signals: list[str]) -> LedgerEntry:
         t = at.timestamp()
@@ -160,7 +177,7 @@ class TrustAccount:
         if len(xs) < 2:
             return False, 0.0, ""
         peak_i = max(range(len(xs) - 1), key=lambda i: xs[i])
-        drop = xs[peak_i] - min(xs[peak_i + 1:])
+        drop = xs[peak_i] - min(xs[peak_i + 1 :])
         sd = math.sqrt(sum((x - sum(xs) / len(xs)) ** 2 for x in xs) / len(xs))
         now = self.last_at or 0
         churn = self._decayed("churn", now) if "churn" in self.values else 0.0
@@ -169,8 +186,11 @@ class TrustAccount:
         # a swing alone happens to many users in a scandal; the ones drifting away also talk of leaving
         r = self.rules
         flag = drop >= r.swing and xs[peak_i] > r.praise_peak and churn >= r.churn_evidence
-        reason = (f"sentiment fell from {xs[peak_i]:+.2f} to {min(xs[peak_i + 1:]):+.2f} and talks of leaving"
-                  if flag else "")
+        reason = (
+            f"sentiment fell from {xs[peak_i]:+.2f} to {min(xs[peak_i + 1 :]):+.2f} and talks of leaving"
+            if flag
+            else ""
+        )
         return flag, round(risk, 4), reason
 
     def vote_weight(self) -> float:
@@ -178,9 +198,16 @@ class TrustAccount:
 
     # ------------------------------------------------------------------ persistence
     def to_dict(self) -> dict:
-        return {"values": self.values, "highs": self.highs, "recent": list(self.recent),
-                "history": list(self.history), "posts": self.posts, "ideas": self.ideas, "shipped": self.shipped,
-                "last_at": self.last_at}
+        return {
+            "values": self.values,
+            "highs": self.highs,
+            "recent": list(self.recent),
+            "history": list(self.history),
+            "posts": self.posts,
+            "ideas": self.ideas,
+            "shipped": self.shipped,
+            "last_at": self.last_at,
+        }
 
     @classmethod
     def from_dict(cls, d: dict | None, rules: LedgerRules | None = None) -> "TrustAccount":
@@ -196,10 +223,20 @@ class TrustAccount:
 
     def summary(self) -> dict:
         flag, risk, reason = self.volatility
-        return {"balance": round(self.balance(), 4), "level": self.level, "level_name": self.level_name[0],
-                "level_name_en": self.level_name[1], "super_score": self.super_score, "four_highs": dict(self.highs),
-                "at_risk": flag, "risk_score": risk, "risk_reason": reason, "posts": self.posts,
-                "vote_weight": self.vote_weight(), "history": [list(h) for h in self.history]}
+        return {
+            "balance": round(self.balance(), 4),
+            "level": self.level,
+            "level_name": self.level_name[0],
+            "level_name_en": self.level_name[1],
+            "super_score": self.super_score,
+            "four_highs": dict(self.highs),
+            "at_risk": flag,
+            "risk_score": risk,
+            "risk_reason": reason,
+            "posts": self.posts,
+            "vote_weight": self.vote_weight(),
+            "history": [list(h) for h in self.history],
+        }
 
 
 def vote_weight(super_score: float, rules: LedgerRules | None = None) -> float:
@@ -212,16 +249,26 @@ def rules_to_yaml(rules: LedgerRules) -> str:
     return yaml.safe_dump(asdict(rules), allow_unicode=True, sort_keys=False)
 
 
-def response_stats(pairs: list[tuple[dt.datetime, dt.datetime | None]], target: dt.timedelta = dt.timedelta(minutes=15),
-                   now: dt.datetime | None = None) -> dict:
+def response_stats(
+    pairs: list[tuple[dt.datetime, dt.datetime | None]],
+    target: dt.timedelta = dt.timedelta(minutes=15),
+    now: dt.datetime | None = None,
+) -> dict:
     """Time to first staff response: median, p90 (minutes), share answered within ``target``, unanswered,
     and the same per day. Unanswered posts count as not within target (their wait is still running)."""
+
     def stats(items):
         waits = sorted((r - p).total_seconds() / 60 for p, r in items if r is not None)
         n = len(items)
         if not n:
-            return {"posts": 0, "answered": 0, "median_min": None, "p90_min": None, "within_target": None,
-                    "unanswered": 0}
+            return {
+                "posts": 0,
+                "answered": 0,
+                "median_min": None,
+                "p90_min": None,
+                "within_target": None,
+                "unanswered": 0,
+            }
 
         def q(x):
             if not waits:
@@ -231,8 +278,14 @@ def response_stats(pairs: list[tuple[dt.datetime, dt.datetime | None]], target: 
             return round(waits[lo] + (waits[hi] - waits[lo]) * (k - lo), 2)
 
         within = sum(1 for p, r in items if r is not None and r - p <= target)
-        return {"posts": n, "answered": len(waits), "median_min": q(0.5), "p90_min": q(0.9),
-                "within_target": round(within / n, 4), "unanswered": n - len(waits)}
+        return {
+            "posts": n,
+            "answered": len(waits),
+            "median_min": q(0.5),
+            "p90_min": q(0.9),
+            "within_target": round(within / n, 4),
+            "unanswered": n - len(waits),
+        }
 
     out = stats(pairs)
     days: dict[str, list] = {}

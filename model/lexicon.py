@@ -20,6 +20,7 @@ Every regex is compiled once in :meth:`LexiconLabeler.load`; :meth:`LexiconLabel
 ``finditer`` per rule over the whole post and maps matches to clauses, so it labels thousands of
 posts per second on one core and never raises on a ``str`` input.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -33,9 +34,19 @@ import yaml
 
 from model.text import clean_text, fullwidth_to_halfwidth
 
-SIGNALS = ['deception', 'mistake', 'safety_privacy', 'churn', 'reliability', 'care',
-           'purchase', 'repurchase', 'share', 'referral']
-INTENTS = ['feature_request', 'bug_report', 'complaint', 'praise', 'question', 'other']
+SIGNALS = [
+    "deception",
+    "mistake",
+    "safety_privacy",
+    "churn",
+    "reliability",
+    "care",
+    "purchase",
+    "repurchase",
+    "share",
+    "referral",
+]
+INTENTS = ["feature_request", "bug_report", "complaint", "praise", "question", "other"]
 
 DEFAULT_LEXICON_DIR = Path(__file__).resolve().parent.parent / "data" / "lexicons"
 # Posts longer than this are labelled on their first MAX_CHARS characters: the verdict of a review
@@ -50,8 +61,16 @@ _CLAUSE = re.compile(r"[^，,。.！!？?；;:：\n\r\t 、~～…]+[，,。.！
 _STRIP_FOR_EMPTY = re.compile(r"[\W_]+", re.UNICODE)
 
 # How much each signal pushes the intent towards praise (+) or complaint (−).
-_SIGNAL_POLARITY = {'deception': -2.0, 'churn': -2.0, 'mistake': -1.0, 'safety_privacy': -1.0,
-                    'reliability': 1.0, 'care': 1.0, 'repurchase': 1.0, 'referral': 1.0}
+_SIGNAL_POLARITY = {
+    "deception": -2.0,
+    "churn": -2.0,
+    "mistake": -1.0,
+    "safety_privacy": -1.0,
+    "reliability": 1.0,
+    "care": 1.0,
+    "repurchase": 1.0,
+    "referral": 1.0,
+}
 
 
 @dataclass
@@ -62,6 +81,7 @@ class SilverLabel:
     0/1; ``sentiment_hint`` is in [−1, 1] (None without a polar cue); ``evidence`` lists the matched
     cue text for each positive decision (signal names and ``"intent"``).
     """
+
     intent: str | None
     signals: dict[str, int]
     sentiment_hint: float | None
@@ -126,7 +146,7 @@ class _Doc:
         return max(i, 0)
 
     def clause_text(self, i: int) -> str:
-        return self.text[self.starts[i]:self.ends[i]] if self.starts else ""
+        return self.text[self.starts[i] : self.ends[i]] if self.starts else ""
 
     def negated(self, start: int, end: int | None = None) -> bool:
         """True when an odd number of negators chain right before ``start`` within its clause,
@@ -136,8 +156,7 @@ class _Doc:
         ci = self.clause_of(start)
         cs = self.starts[ci]
         post = self._lab._post_negation
-        if (end is not None and post is not None
-                and post.search(self.text[end:min(self.ends[ci] + 1, end + 16)])):
+        if end is not None and post is not None and post.search(self.text[end : min(self.ends[ci] + 1, end + 16)]):
             return True
         fill = self._lab._filler
         pos, count = start, 0
@@ -161,14 +180,14 @@ class _Doc:
             pos = ns
             k -= 1
         if count % 2 == 1 and self._lab._rhetorical is not None:
-            clause = self.text[cs:self.ends[ci]].rstrip("，,。.；;:： \n")
+            clause = self.text[cs : self.ends[ci]].rstrip("，,。.；;:： \n")
             if self._lab._rhetorical.search(clause):
                 return False
         return count % 2 == 1
 
     def hedged(self, start: int) -> bool:
         i = self.clause_of(start)
-        before = self.text[self.starts[i]:start] if self.starts else ""
+        before = self.text[self.starts[i] : start] if self.starts else ""
         if self._lab._hedge.search(before):
             return True
         # a condition in the clause before: 「如果有机会，还会再来」
@@ -198,18 +217,24 @@ class LexiconLabeler:
             for r in spec.get("rules", []):
                 if not isinstance(r, dict) or "cues" not in r:
                     raise ValueError(f"{name}.yaml: every rule needs a mapping with `cues`, got {r!r}")
-                rules.append(_Rule(
-                    name=str(r.get("name", "")),
-                    cues=re.compile(_alt(r["cues"])),
-                    negatable=bool(r.get("negatable", True)),
-                    context=_compile(r.get("context")),
-                    not_context=_compile(r.get("not_context")),
-                ))
-            self._signals.append(_Signal(
-                name=name, rules=rules, block=_compile(spec.get("block")),
-                drop_in_question=spec.get("question", "keep") == "drop",
-                drop_after_hedge=spec.get("hedge", "keep") == "drop",
-            ))
+                rules.append(
+                    _Rule(
+                        name=str(r.get("name", "")),
+                        cues=re.compile(_alt(r["cues"])),
+                        negatable=bool(r.get("negatable", True)),
+                        context=_compile(r.get("context")),
+                        not_context=_compile(r.get("not_context")),
+                    )
+                )
+            self._signals.append(
+                _Signal(
+                    name=name,
+                    rules=rules,
+                    block=_compile(spec.get("block")),
+                    drop_in_question=spec.get("question", "keep") == "drop",
+                    drop_after_hedge=spec.get("hedge", "keep") == "drop",
+                )
+            )
 
         sent = raw["sentiment"]
         self._polarity: dict[str, float] = {}
@@ -225,8 +250,7 @@ class LexiconLabeler:
 
         it = raw["intent"]
         # `.` in a request pattern must not cross a sentence end (see intent.yaml)
-        self._request = re.compile(_alt(
-            str(p).replace(".{", "[^。.！!？?；;\n]{") for p in it["request"]))
+        self._request = re.compile(_alt(str(p).replace(".{", "[^。.！!？?；;\n]{") for p in it["request"]))
         self._request_exclude = re.compile(_alt(it["request_exclude"]))
         self._repair = re.compile(_alt(it["repair"]))
         self._repair_always = re.compile(_alt(it.get("repair_always", [])))
@@ -370,13 +394,20 @@ class LexiconLabeler:
         ci = doc.clause_of(m.start())
         device = self._bug_device_post is not None and self._bug_device_post.search(doc.text)
         clause = doc.clause_text(ci)
-        if self._bug_not_context is not None and self._bug_not_context.search(clause) \
-                and not (device and self._bug_device_post.search(clause)):
+        if (
+            self._bug_not_context is not None
+            and self._bug_not_context.search(clause)
+            and not (device and self._bug_device_post.search(clause))
+        ):
             return False  # food in the clause (「苹果手机」 is a device, though)
-        if self._bug_spoil is not None and self._bug_spoil.fullmatch(m.group()) \
-                and self._bug_food_post.search(doc.text) and not device:
+        if (
+            self._bug_spoil is not None
+            and self._bug_spoil.fullmatch(m.group())
+            and self._bug_food_post.search(doc.text)
+            and not device
+        ):
             return False  # spoiled food in a food post
-        before = doc.text[doc.starts[ci]:m.start()]
+        before = doc.text[doc.starts[ci] : m.start()]
         return not (self._bug_hypothetical is not None and self._bug_hypothetical.search(before))
 
     def _requests(self, doc: _Doc) -> list[tuple[str, str]]:
@@ -387,7 +418,7 @@ class LexiconLabeler:
             if not doc.starts:
                 break
             ci, cj = doc.clause_of(m.start()), doc.clause_of(max(m.end() - 1, m.start()))
-            region = t[doc.starts[ci]:doc.ends[cj]]
+            region = t[doc.starts[ci] : doc.ends[cj]]
             core = region.rstrip("，,。.！!？?；;:：\n\r\t 、~～…")
             if self._request_exclude.search(core):
                 continue
@@ -397,8 +428,9 @@ class LexiconLabeler:
             out.append((m.group(), region))
         return out
 
-    def _intent(self, doc: _Doc, signals: dict[str, int], pos: float, neg: float,
-                last: float) -> tuple[str | None, list[str]]:
+    def _intent(
+        self, doc: _Doc, signals: dict[str, int], pos: float, neg: float, last: float
+    ) -> tuple[str | None, list[str]]:
         t = doc.text
         bare = _STRIP_FOR_EMPTY.sub("", t)
         if not bare:
@@ -412,8 +444,7 @@ class LexiconLabeler:
         if requests:
             if any(self._repair_always.search(r) for _, r in requests):
                 return "bug_report", [r for r, _ in requests]
-            if bugs and any(self._repair.search(r) and not self._new_thing.search(r)
-                            for _, r in requests):
+            if bugs and any(self._repair.search(r) and not self._new_thing.search(r) for _, r in requests):
                 return "bug_report", bug_words + [r for r, _ in requests]
             return "feature_request", [r for r, _ in requests]
 
@@ -422,16 +453,19 @@ class LexiconLabeler:
 
         questions = [m.group() for m in self._question.finditer(t)]
         # information questions are short and carry no verdict; 「请问…怎么会发黑」 is a complaint
-        if questions and not bugs and neg == 0 and pos == 0 and not negative_signals \
-                and len(t) <= 80:
+        if questions and not bugs and neg == 0 and pos == 0 and not negative_signals and len(t) <= 80:
             return "question", questions
 
         if bugs:
             n_bug = len(bugs)
             if n_bug > n_nonbug and not (pos >= 2 * (neg + n_bug) + 2):
                 return "bug_report", bug_words
-        if self._social is not None and not negative_signals and not bugs \
-                and not any(signals[s] for s in ("purchase", "repurchase")):
+        if (
+            self._social is not None
+            and not negative_signals
+            and not bugs
+            and not any(signals[s] for s in ("purchase", "repurchase"))
+        ):
             social = self._social.search(t)
             if social:
                 return "other", [social.group()]

@@ -4,6 +4,7 @@ Character n-grams catch what a small encoder misses in reviews (set phrases, pro
 the encoder carries paraphrase and negation; the analyzer blends their log-odds. Hashing keeps the
 saved model to two dense vectors (IDF and coefficients), no vocabulary.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -17,8 +18,9 @@ N_FEATURES = 2**19
 
 class CharNgramSentiment:
     def __init__(self, idf: np.ndarray | None = None, coef: np.ndarray | None = None, intercept: float = 0.0):
-        self.vectorizer = HashingVectorizer(analyzer="char", ngram_range=(1, 3), n_features=N_FEATURES,
-                                            alternate_sign=False, norm=None)
+        self.vectorizer = HashingVectorizer(
+            analyzer="char", ngram_range=(1, 3), n_features=N_FEATURES, alternate_sign=False, norm=None
+        )
         self.idf_ = idf
         self.coef_ = coef
         self.intercept_ = intercept

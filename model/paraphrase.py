@@ -14,6 +14,7 @@ distractors), keep the threshold with the best mean adjusted Rand index.
 ``fit_paraphrase_metric`` is re-run by ``python bench/ideas.py --refit`` whenever the analyzer
 (and so the embedding) changes; the result lives in ``data/ideas_eval/paraphrase_metric.npz``.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,17 +53,23 @@ class ParaphraseMetric:
     def save(self, path: str | Path = DEFAULT_METRIC_FILE) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path, matrix=self.matrix.astype(np.float32), threshold=np.float64(self.threshold),
-                            eps=np.float64(self.eps), info=np.array(json.dumps(self.info, ensure_ascii=False)),
-                            mean=np.zeros(0, np.float32) if self.mean is None else self.mean.astype(np.float32))
+        np.savez_compressed(
+            path,
+            matrix=self.matrix.astype(np.float32),
+            threshold=np.float64(self.threshold),
+            eps=np.float64(self.eps),
+            info=np.array(json.dumps(self.info, ensure_ascii=False)),
+            mean=np.zeros(0, np.float32) if self.mean is None else self.mean.astype(np.float32),
+        )
         return path
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_METRIC_FILE) -> "ParaphraseMetric":
         z = np.load(Path(path))
         mean = z["mean"] if "mean" in z.files and z["mean"].size else None
-        return cls(z["matrix"].astype(np.float32), float(z["threshold"]), float(z["eps"]), json.loads(str(z["info"])),
-                   mean)
+        return cls(
+            z["matrix"].astype(np.float32), float(z["threshold"]), float(z["eps"]), json.loads(str(z["info"])), mean
+        )
 
 
 def load_default(dim: int) -> ParaphraseMetric | None:
@@ -80,8 +87,9 @@ def centre(X: np.ndarray) -> np.ndarray:
 
 def within_whitening(Z: np.ndarray, groups: np.ndarray, eps: float) -> np.ndarray:
     """(S_w + eps·I)^(-1/2) from the rows of ``Z`` grouped by ``groups`` (−1/None rows ignored)."""
-    parts = [Z[groups == g] - Z[groups == g].mean(0) for g in np.unique(groups[groups >= 0])
-             if (groups == g).sum() >= 2]
+    parts = [
+        Z[groups == g] - Z[groups == g].mean(0) for g in np.unique(groups[groups >= 0]) if (groups == g).sum() >= 2
+    ]
     C = np.concatenate(parts).astype(np.float64)
     w, V = np.linalg.eigh(C.T @ C / len(C))
     W = (V * (1.0 / np.sqrt(np.maximum(w, 0) + eps))) @ V.T
@@ -114,9 +122,15 @@ def cut(Z: np.ndarray, threshold: float, min_size: int) -> np.ndarray:
     return np.where(counts[lab] >= min_size, lab, -1)
 
 
-def fit_paraphrase_metric(X: np.ndarray, ideas: np.ndarray, eps: float = 1e-3, splits: int = 8,
-                          min_size: int = 3, thresholds: np.ndarray | None = None,
-                          info: dict | None = None) -> tuple[ParaphraseMetric, list[dict]]:
+def fit_paraphrase_metric(
+    X: np.ndarray,
+    ideas: np.ndarray,
+    eps: float = 1e-3,
+    splits: int = 8,
+    min_size: int = 3,
+    thresholds: np.ndarray | None = None,
+    info: dict | None = None,
+) -> tuple[ParaphraseMetric, list[dict]]:
     """Fit the metric on embeddings ``X`` [n, d] with idea ids ``ideas`` (−1 = distractor).
 
     Returns the metric (whitening from every idea, threshold from the idea-half cross-validation)
@@ -132,22 +146,32 @@ def fit_paraphrase_metric(X: np.ndarray, ideas: np.ndarray, eps: float = 1e-3, s
     for s in range(splits):
         rng = np.random.default_rng(s)
         perm = rng.permutation(names)
-        a, b = perm[: len(perm) // 2], perm[len(perm) // 2:]
+        a, b = perm[: len(perm) // 2], perm[len(perm) // 2 :]
         W = within_whitening(Z, np.where(np.isin(ideas, a), ideas, -1), eps)
-        rows = np.concatenate([np.flatnonzero(np.isin(ideas, b)), dist[s % 2::2]])
+        rows = np.concatenate([np.flatnonzero(np.isin(ideas, b)), dist[s % 2 :: 2]])
         T = _unit(Z[rows] @ W)
         y = ideas[rows]
         req = y >= 0
         for j, t in enumerate(grid):
             lab = cut(T, float(t), min_size)
             pred = lab[req]
-            curve[s, j] = (adjusted_rand_score(y[req], pred), v_measure_score(y[req], pred),
-                           len(set(lab[lab >= 0].tolist())))
+            curve[s, j] = (
+                adjusted_rand_score(y[req], pred),
+                v_measure_score(y[req], pred),
+                len(set(lab[lab >= 0].tolist())),
+            )
     mean = curve.mean(0)
     best = int(np.argmax(mean[:, 0]))
     W = within_whitening(Z, ideas, eps)
-    meta = dict(info or {}) | {"ideas": int(len(names)), "posts": int(len(X)), "cv_splits": splits,
-                               "cv_ari": float(mean[best, 0]), "cv_v": float(mean[best, 1])}
-    rows = [{"threshold": float(t), "ARI": float(m[0]), "V": float(m[1]), "clusters": float(m[2])}
-            for t, m in zip(grid, mean)]
+    meta = dict(info or {}) | {
+        "ideas": int(len(names)),
+        "posts": int(len(X)),
+        "cv_splits": splits,
+        "cv_ari": float(mean[best, 0]),
+        "cv_v": float(mean[best, 1]),
+    }
+    rows = [
+        {"threshold": float(t), "ARI": float(m[0]), "V": float(m[1]), "clusters": float(m[2])}
+        for t, m in zip(grid, mean)
+    ]
     return ParaphraseMetric(W, float(grid[best]), eps, meta, _unit(X).mean(0)), rows

@@ -3,6 +3,7 @@
 Support comes from posts (a user raising or seconding the idea in their own words) and votes. The
 functions are pure, so the service, the web pages and the tests rank the same way.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,7 +30,9 @@ class IdeaStats:
     sentiments: list[float] = field(default_factory=list)  # the posts' sentiment scores in [−1, 1]
 
 
-def trending(idea: IdeaStats, now: dt.datetime, gravity: float = 1.4, window: dt.timedelta = dt.timedelta(days=7)) -> float:
+def trending(
+    idea: IdeaStats, now: dt.datetime, gravity: float = 1.4, window: dt.timedelta = dt.timedelta(days=7)
+) -> float:
     """Recent support decayed by age, in the spirit of Fider's ((votes·5 + comments·3) − 1) / (hours + 2)^1.4.
 
     Here each support event in the last ``window`` scores 5 for a post (a user wrote it themselves)
@@ -68,17 +71,34 @@ def most_negative(idea: IdeaStats, prior_weight: float = 3.0) -> float:
 SORTS = {"trending", "most_wanted", "newest", "most_negative"}
 
 
-def rank(ideas: Sequence[IdeaStats], sort: str = "trending", now: dt.datetime | None = None,
-         weight: Callable[[str], float] | None = None, status: set[str] | None = None, tag: str | None = None,
-         area: str | None = None, since: dt.datetime | None = None) -> list[IdeaStats]:
+def rank(
+    ideas: Sequence[IdeaStats],
+    sort: str = "trending",
+    now: dt.datetime | None = None,
+    weight: Callable[[str], float] | None = None,
+    status: set[str] | None = None,
+    tag: str | None = None,
+    area: str | None = None,
+    since: dt.datetime | None = None,
+) -> list[IdeaStats]:
     """Filter (status, tag, area, created since) then sort, best first; ties broken by id."""
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(sorted(SORTS))}")
     now = now or dt.datetime.now(dt.UTC)
-    keep = [i for i in ideas if (not status or i.status in status) and (not tag or tag in i.tags)
-            and (not area or i.area == area) and (not since or i.created_at >= since)]
-    key = {"trending": lambda i: trending(i, now), "most_wanted": lambda i: most_wanted(i, weight),
-           "newest": newest, "most_negative": most_negative}[sort]
+    keep = [
+        i
+        for i in ideas
+        if (not status or i.status in status)
+        and (not tag or tag in i.tags)
+        and (not area or i.area == area)
+        and (not since or i.created_at >= since)
+    ]
+    key = {
+        "trending": lambda i: trending(i, now),
+        "most_wanted": lambda i: most_wanted(i, weight),
+        "newest": newest,
+        "most_negative": most_negative,
+    }[sort]
     return sorted(keep, key=lambda i: (-key(i), i.id))
 
 

@@ -4,6 +4,7 @@ Each :class:`Segmenter` owns its own ``jieba.Tokenizer`` so dictionaries never l
 instances. Text is normalised first: control characters dropped, lone surrogates replaced,
 full-width ASCII (ＡＢＣ１２３) turned half-width, so 「ＮＦＣ」 and 「NFC」 are one word.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,15 +21,46 @@ jieba.setLogLevel(logging.WARNING)
 
 # jieba.analyse's keyword stoplist (importing jieba.analyse itself costs a second: it builds
 # extractors this module does not use)
-_JIEBA_STOP = {"the", "of", "is", "and", "to", "in", "that", "we", "for", "an", "are", "by", "be", "as",
-               "on", "with", "can", "if", "from", "which", "you", "it", "this", "then", "at", "have",
-               "all", "not", "one", "has", "or"}
+_JIEBA_STOP = {
+    "the",
+    "of",
+    "is",
+    "and",
+    "to",
+    "in",
+    "that",
+    "we",
+    "for",
+    "an",
+    "are",
+    "by",
+    "be",
+    "as",
+    "on",
+    "with",
+    "can",
+    "if",
+    "from",
+    "which",
+    "you",
+    "it",
+    "this",
+    "then",
+    "at",
+    "have",
+    "all",
+    "not",
+    "one",
+    "has",
+    "or",
+}
 _PUNCT_OR_SPACE = re.compile(r"^[\s\W_]+$", re.UNICODE)
 _NUMBER = re.compile(r"^[\d.,%:+\-/]+$")
 # Emoji (with skin tones, variation selectors and zero-width joiners) kept whole.
 _EMOJI_SEQ = re.compile(
-    "(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF](?:[\U0001F3FB-\U0001F3FF\uFE0F])*"
-    "(?:\u200D[\U0001F000-\U0001FAFF\u2600-\u27BF](?:[\U0001F3FB-\U0001F3FF\uFE0F])*)*)")
+    "(?:[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff](?:[\U0001f3fb-\U0001f3ff\ufe0f])*"
+    "(?:\u200d[\U0001f000-\U0001faff\u2600-\u27bf](?:[\U0001f3fb-\U0001f3ff\ufe0f])*)*)"
+)
 # Latin words with inner hyphen/dot/apostrophe (Wi-Fi, iOS17.1, don't) kept whole.
 _LATIN = re.compile(r"[A-Za-z0-9]+(?:[-.'][A-Za-z0-9]+)*")
 
@@ -65,7 +97,7 @@ class Segmenter:
         out: list[str] = []
         pos = 0
         for m in _EMOJI_SEQ.finditer(text):
-            out += self._cut_plain(text[pos:m.start()])
+            out += self._cut_plain(text[pos : m.start()])
             out.append(m.group())
             pos = m.end()
         out += self._cut_plain(text[pos:])

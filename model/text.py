@@ -1,4 +1,5 @@
 """Input hygiene shared by the segmenter, the encoder and the analyzer."""
+
 from __future__ import annotations
 
 import re

@@ -10,6 +10,7 @@ Ideas (one requested capability each) are titled by a phrase instead (``phrase_t
 character span of consecutive words that most of the idea's posts say and few other posts do —
 「定时清扫」, 「远程预热」 — never a word of asking (希望, 加个) at either end.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,11 +26,13 @@ _JUNK = re.compile(r"^(?:[a-z]{1,2}|[\d\W_]+|.*(.)\1{3,}.*)$", re.IGNORECASE)  #
 
 
 # words of asking and forum chatter: frequent in every idea, never what an idea is about
-REQUEST_WORDS = frozenset("""希望 建议 能否 能不能 可不可以 可以 增加 支持 求求 求个 加个 出个 一个 一下 什么 时候 什么时候
+REQUEST_WORDS = frozenset(
+    """希望 建议 能否 能不能 可不可以 可以 增加 支持 求求 求个 加个 出个 一个 一下 什么 时候 什么时候
 还是 现在 感觉 就是 真的 没有 不能 不会 问题 用户 大家 官方 功能 这个 那个 有没有 怎么 为什么 已经 一直 谢谢
 麻烦 拜托 赶紧 尽快 以后 后续 版本 希望能 能够 觉得 比如 其实 特别 非常 东西
 知道 需要 有些 有点 一些 这样 那样 还有 然后 因为 所以 但是 如果 每次 每天 至少 可能 应该 估计 好像
-不到 第一次 一次 发帖 来回 不了 不行 不是 只能""".split())
+不到 第一次 一次 发帖 来回 不了 不行 不是 只能""".split()
+)
 
 
 def is_label_word(word: str) -> bool:
@@ -48,7 +51,9 @@ _ONE_CHAR_OK = set("书")
 
 
 # single characters that never open or close a capability's name
-_EDGE_STOP = set("的了吗呢吧啊呀哦哈么个能加要想我你他她它们就都也还再把被让给在是有和跟与或一这那些么很太更最又才没不别请求帮")
+_EDGE_STOP = set(
+    "的了吗呢吧啊呀哦哈么个能加要想我你他她它们就都也还再把被让给在是有和跟与或一这那些么很太更最又才没不别请求帮"
+)
 
 
 def _spans(tokens: Sequence[str], max_tokens: int = 4, min_chars: int = 2, max_chars: int = 6) -> set[str]:
@@ -76,8 +81,13 @@ def _spans(tokens: Sequence[str], max_tokens: int = 4, min_chars: int = 2, max_c
     return out
 
 
-def phrase_titles(docs_words: Sequence[Sequence[str]], labels: np.ndarray, clusters: Sequence[int],
-                  length_weight: float = 3.0, specificity_power: float = 0.5) -> dict[int, str]:
+def phrase_titles(
+    docs_words: Sequence[Sequence[str]],
+    labels: np.ndarray,
+    clusters: Sequence[int],
+    length_weight: float = 3.0,
+    specificity_power: float = 0.5,
+) -> dict[int, str]:
     """A capability's name per cluster: the span maximising ``df_in · (df_in / df_all)^p · len^w``.
 
     ``df_in``: the cluster's posts that say the span; ``df_all``: all posts that do (other ideas,
@@ -109,8 +119,9 @@ class ClusterLabel:
     quote_indices: list[int]
 
 
-def ctfidf(docs_words: Sequence[Sequence[str]], labels: np.ndarray, clusters: Sequence[int],
-           top_k: int = 8) -> dict[int, list[tuple[str, float]]]:
+def ctfidf(
+    docs_words: Sequence[Sequence[str]], labels: np.ndarray, clusters: Sequence[int], top_k: int = 8
+) -> dict[int, list[tuple[str, float]]]:
     """Top ``top_k`` (word, weight) per cluster id in ``clusters`` from per-post content words."""
     per: dict[int, Counter] = {c: Counter() for c in clusters}
     for words, lab in zip(docs_words, labels):
@@ -148,8 +159,15 @@ def make_title(keywords: Sequence[str], max_words: int = 3) -> str:
     return " / ".join(picked[:max_words])
 
 
-def representative_quotes(texts: Sequence[str], Z: np.ndarray, centroid: np.ndarray, k: int = 3,
-                          dup_sim: float = 0.92, min_len: int = 6, max_len: int = 140) -> list[int]:
+def representative_quotes(
+    texts: Sequence[str],
+    Z: np.ndarray,
+    centroid: np.ndarray,
+    k: int = 3,
+    dup_sim: float = 0.92,
+    min_len: int = 6,
+    max_len: int = 140,
+) -> list[int]:
     """Indices of ``k`` posts close to the centroid that are not near-duplicates of one another."""
     if not len(texts):
         return []
@@ -173,8 +191,9 @@ def representative_quotes(texts: Sequence[str], Z: np.ndarray, centroid: np.ndar
     return picked
 
 
-def keyword_sample(labels: np.ndarray, Z: np.ndarray, centroids: dict[int, np.ndarray], per_cluster: int,
-                   seed: int = 0) -> np.ndarray:
+def keyword_sample(
+    labels: np.ndarray, Z: np.ndarray, centroids: dict[int, np.ndarray], per_cluster: int, seed: int = 0
+) -> np.ndarray:
     """Rows used for keywords: per cluster its ``per_cluster`` posts nearest the centroid plus as many at random."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -189,9 +208,16 @@ def keyword_sample(labels: np.ndarray, Z: np.ndarray, centroids: dict[int, np.nd
     return np.sort(np.concatenate(rows)) if rows else np.zeros(0, dtype=np.int64)
 
 
-def label_clusters(texts: Sequence[str], words: Sequence[Sequence[str]] | Callable[[str], list[str]], Z: np.ndarray,
-                   labels: np.ndarray, centroids: dict[int, np.ndarray], top_k: int = 8,
-                   per_cluster: int = 150, phrase: bool = False) -> dict[int, ClusterLabel]:
+def label_clusters(
+    texts: Sequence[str],
+    words: Sequence[Sequence[str]] | Callable[[str], list[str]],
+    Z: np.ndarray,
+    labels: np.ndarray,
+    centroids: dict[int, np.ndarray],
+    top_k: int = 8,
+    per_cluster: int = 150,
+    phrase: bool = False,
+) -> dict[int, ClusterLabel]:
     """Title, keywords and quotes per cluster id (``labels`` per post, −1 ignored).
 
     ``words`` is each post's content words, or a tokenizer: then only a sample of each big cluster

@@ -1,4 +1,5 @@
 """Fixtures shared by the service tests: a database per backend (SQLite file, PostgreSQL when reachable)."""
+
 from __future__ import annotations
 
 import uuid

@@ -6,6 +6,7 @@ hashed character-bigram vector as the embedding (similar texts get similar vecto
 ``tests.stand_ins:poisoning_rule_analyzer``: the same, raising on any text that contains
 ``COCREATE_TEST_POISON`` (the poisoned-post tests).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -46,10 +47,17 @@ class RuleAnalyzer:
             sent = "positive" if hint > 0.2 else ("negative" if hint < -0.2 else "neutral")
             intent = lab.intent or "other"
             trust = {k: float(v) for k, v in lab.signals.items()}
-            out.append(Analysis(self.segmenter.cut(t), self.segmenter.keywords(t, 5),
-                                {"label": sent, "score": round(float(hint), 4)},
-                                {"label": intent, "scores": {intent: 1.0}}, trust,
-                                [k for k, v in lab.signals.items() if v], self._vector(t)))
+            out.append(
+                Analysis(
+                    self.segmenter.cut(t),
+                    self.segmenter.keywords(t, 5),
+                    {"label": sent, "score": round(float(hint), 4)},
+                    {"label": intent, "scores": {intent: 1.0}},
+                    trust,
+                    [k for k, v in lab.signals.items() if v],
+                    self._vector(t),
+                )
+            )
         return out
 
 

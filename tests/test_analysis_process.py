@@ -1,4 +1,5 @@
 """Embedded mode's analysis child process: same results as in-process, restarted after it dies."""
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,10 @@ def test_the_child_analyses_like_the_process_itself(child):
     assert [a.sentiment["label"] for a in got] == [a.sentiment["label"] for a in here]
     assert [a.signals for a in got] == [a.signals for a in here]
     assert np.allclose(np.stack([a.embedding for a in got]), np.stack([a.embedding for a in here]), atol=1e-3)
-    assert os.getpriority(os.PRIO_PROCESS, child.pid) >= os.getpriority(os.PRIO_PROCESS, 0) + 5 or \
-        os.getpriority(os.PRIO_PROCESS, child.pid) == 19
+    assert (
+        os.getpriority(os.PRIO_PROCESS, child.pid) >= os.getpriority(os.PRIO_PROCESS, 0) + 5
+        or os.getpriority(os.PRIO_PROCESS, child.pid) == 19
+    )
 
 
 def test_a_dead_child_fails_one_batch_and_the_next_starts_a_new_one(child):

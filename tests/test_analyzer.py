@@ -1,4 +1,5 @@
 """The analyzer's output contract, persistence, windowing, bad input and the analyze CLI."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,13 @@ def analyzer():
     return load_analyzer(precision="fp32")
 
 
-POSTS = ["质量很好，物流也快，非常满意，还会回购", "太差了，用了两天就坏了，客服也不理人，再也不买了",
-         "希望增加夜间模式，晚上看屏幕太刺眼", "这款支持5G吗？", "说好的赠品没送，还是假货，骗人"]
+POSTS = [
+    "质量很好，物流也快，非常满意，还会回购",
+    "太差了，用了两天就坏了，客服也不理人，再也不买了",
+    "希望增加夜间模式，晚上看屏幕太刺眼",
+    "这款支持5G吗？",
+    "说好的赠品没送，还是假货，骗人",
+]
 
 
 def test_output_contract(analyzer):
@@ -61,8 +67,9 @@ def test_embedding_stays_close_to_the_base_encoder(analyzer):
 
 def test_save_load_gives_same_outputs(analyzer, tmp_path):
     analyzer.save_pretrained(tmp_path / "an")
-    again = Analyzer.from_pretrained(tmp_path / "an", encoder=analyzer.encoder,
-                                     segmenter=analyzer.segmenter, lexicon=analyzer.lexicon)
+    again = Analyzer.from_pretrained(
+        tmp_path / "an", encoder=analyzer.encoder, segmenter=analyzer.segmenter, lexicon=analyzer.lexicon
+    )
     a, b = analyzer.raw(POSTS), again.raw(POSTS)
     np.testing.assert_allclose(a.p_pos, b.p_pos, atol=1e-6)
     np.testing.assert_allclose(a.trust, b.trust, atol=1e-6)
@@ -93,8 +100,7 @@ def test_long_text_is_windowed(analyzer):
     assert out.p_pos[0] < out.p_pos[1]
 
 
-@pytest.mark.parametrize("text", ["", "   \n\t", "\ud800坏\udfff", "\x00\x07控制", "🙂" * 30,
-                                  "好" * 100_000])
+@pytest.mark.parametrize("text", ["", "   \n\t", "\ud800坏\udfff", "\x00\x07控制", "🙂" * 30, "好" * 100_000])
 def test_bad_input_gives_defined_result(analyzer, text):
     (a,) = analyzer.analyze([text])
     assert a.sentiment["label"] in {"negative", "neutral", "positive"} and np.isfinite(a.sentiment["score"])
@@ -117,8 +123,7 @@ def test_analyze_cli(tmp_path):
     src = tmp_path / "p.csv"
     src.write_text("pid,text\nq1,希望增加夜间模式\nq2,物流很快包装很好\nq3,\n", encoding="utf-8")
     out = tmp_path / "o.jsonl"
-    res = CliRunner().invoke(app, ["analyze", str(src), "-o", str(out), "--id-column", "pid",
-                                   "--precision", "fp32"])
+    res = CliRunner().invoke(app, ["analyze", str(src), "-o", str(out), "--id-column", "pid", "--precision", "fp32"])
     assert res.exit_code == 0, res.output
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["q1", "q2", "q3"]
@@ -137,8 +142,24 @@ def test_analyze_cli_side_process_gives_the_same_results(analyzer, tmp_path):
     src = tmp_path / "many.txt"
     src.write_text("\n".join(texts) + "\n", encoding="utf-8")
     out = tmp_path / "many.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "cocreate", "analyze", str(src), "-o", str(out),
-                           "--precision", "fp32", "--streams", "2"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cocreate",
+            "analyze",
+            str(src),
+            "-o",
+            str(out),
+            "--precision",
+            "fp32",
+            "--streams",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == list(range(len(texts)))
@@ -160,12 +181,15 @@ def test_split_forward_equals_the_base_model(analyzer):
     model = enc.model if analyzer.precision == "fp32" else None
     if model is None:
         pytest.skip("needs the fp32 analyzer")
-    t = enc.tokenizer(["passage: 希望增加夜间模式", "passage: 物流很快，包装很好，还会回购的，推荐"],
-                      padding=True, return_tensors="pt")
+    t = enc.tokenizer(
+        ["passage: 希望增加夜间模式", "passage: 物流很快，包装很好，还会回购的，推荐"],
+        padding=True,
+        return_tensors="pt",
+    )
     with torch.inference_mode():
         h = bottom_hidden(model, t.input_ids, t.attention_mask, analyzer.config.cut)
         am = layer_mask(model, t.attention_mask, h)
-        for layer in model.encoder.layer[analyzer.config.cut:]:
+        for layer in model.encoder.layer[analyzer.config.cut :]:
             h = layer(h, attention_mask=am)
         ref = model(input_ids=t.input_ids, attention_mask=t.attention_mask).last_hidden_state
     m = t.attention_mask.bool()

@@ -1,4 +1,5 @@
 """The REST API end to end (SQLite and PostgreSQL), with the fast rule analyzer in the in-process worker."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,9 +10,20 @@ from sqlalchemy import func, select
 
 from tests.api_helpers import db_url, drop_pg_db
 
-IDEAS = ["希望增加夜间模式，晚上太刺眼", "建议出深色主题，夜里看眼睛疼", "能不能加个暗黑模式", "求夜间模式！深色界面",
-         "希望支持全局深色模式", "建议加夜间模式开关", "希望能优化续航，电池撑不住", "建议增加省电模式", "求优化耗电",
-         "希望后续版本优化电池续航", "建议加电池健康度显示", "希望出超级省电模式"]
+IDEAS = [
+    "希望增加夜间模式，晚上太刺眼",
+    "建议出深色主题，夜里看眼睛疼",
+    "能不能加个暗黑模式",
+    "求夜间模式！深色界面",
+    "希望支持全局深色模式",
+    "建议加夜间模式开关",
+    "希望能优化续航，电池撑不住",
+    "建议增加省电模式",
+    "求优化耗电",
+    "希望后续版本优化电池续航",
+    "建议加电池健康度显示",
+    "希望出超级省电模式",
+]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -88,32 +100,41 @@ def test_ideas_form_and_pm_actions(service):
     a, b = ideas[0]["id"], ideas[1]["id"]
     r = client.post(f"/v1/ideas/{a}/votes", json={"user_id": "fan1"}, headers=auth(keys["acme"]["ingest"]))
     assert r.json()["counted"] is True
-    assert client.post(f"/v1/ideas/{a}/votes", json={"user_id": "fan1"},
-                       headers=auth(keys["acme"]["ingest"])).json()["counted"] is False
+    assert (
+        client.post(f"/v1/ideas/{a}/votes", json={"user_id": "fan1"}, headers=auth(keys["acme"]["ingest"])).json()[
+            "counted"
+        ]
+        is False
+    )
     r = client.patch(f"/v1/ideas/{a}", json={"status": "planned", "by": "pm-li"}, headers=auth(keys["acme"]["pm"]))
     assert r.status_code == 200 and r.json()["history"][-1]["to"] == "planned"
     r = client.patch(f"/v1/ideas/{b}", json={"merge_into": a}, headers=auth(keys["acme"]["pm"]))
     assert r.json()["status"] == "duplicate" and r.json()["merged_into"] == a
     merged = client.get(f"/v1/ideas/{a}", headers=auth(keys["acme"]["pm"])).json()
     assert merged["posts"] == ideas[0]["posts"] + ideas[1]["posts"] and "fan1" in merged["supporter_ids"]
-    r = client.post(f"/v1/ideas/{a}/responses", json={"staff": "官方", "text": "已排期"},
-                    headers=auth(keys["acme"]["pm"]))
+    r = client.post(
+        f"/v1/ideas/{a}/responses", json={"staff": "官方", "text": "已排期"}, headers=auth(keys["acme"]["pm"])
+    )
     assert r.status_code == 201 and r.json()["responses"][0]["text"] == "已排期"
     # roles: an ingest key may not change statuses
-    assert client.patch(f"/v1/ideas/{a}", json={"status": "shipped"},
-                        headers=auth(keys["acme"]["ingest"])).status_code == 403
+    assert (
+        client.patch(f"/v1/ideas/{a}", json={"status": "shipped"}, headers=auth(keys["acme"]["ingest"])).status_code
+        == 403
+    )
 
 
 def test_tenant_isolation(service):
     client, keys, _ = service
-    r = client.post("/v1/posts", json={"posts": [{"external_id": "x", "text": "客服很好"}]},
-                    headers=auth(keys["acme"]["ingest"]))
+    r = client.post(
+        "/v1/posts", json={"posts": [{"external_id": "x", "text": "客服很好"}]}, headers=auth(keys["acme"]["ingest"])
+    )
     pid = r.json()["results"][0]["id"]
     assert client.get(f"/v1/posts/{pid}", headers=auth(keys["other"]["pm"])).status_code == 404
     assert client.get("/v1/posts", headers=auth(keys["other"]["pm"])).json()["items"] == []
     # the same external id in another tenant is a different post
-    r2 = client.post("/v1/posts", json={"posts": [{"external_id": "x", "text": "别的社区"}]},
-                     headers=auth(keys["other"]["ingest"]))
+    r2 = client.post(
+        "/v1/posts", json={"posts": [{"external_id": "x", "text": "别的社区"}]}, headers=auth(keys["other"]["ingest"])
+    )
     assert r2.json()["new"] == 1
 
 
@@ -134,17 +155,20 @@ def test_keys_are_hashed_and_checked(service):
         assert r.json()["detail"]
 
 
-@pytest.mark.parametrize("item, status, field", [
-    ({"external_id": "a", "text": ""}, 422, "text"),
-    ({"external_id": "a", "text": "   \n"}, 422, "text"),
-    ({"external_id": "a", "text": 42}, 422, "text"),
-    ({"external_id": "", "text": "好"}, 422, "external_id"),
-    ({"text": "好"}, 422, "external_id"),
-    ({"external_id": "a", "text": "好", "created_at": "yesterday"}, 422, "created_at"),
-    ({"external_id": "a", "text": "好", "colour": "red"}, 422, "colour"),
-    ({"external_id": "a", "text": "长" * 10_001}, 413, "text"),
-    ("just a string", 422, ""),
-])
+@pytest.mark.parametrize(
+    "item, status, field",
+    [
+        ({"external_id": "a", "text": ""}, 422, "text"),
+        ({"external_id": "a", "text": "   \n"}, 422, "text"),
+        ({"external_id": "a", "text": 42}, 422, "text"),
+        ({"external_id": "", "text": "好"}, 422, "external_id"),
+        ({"text": "好"}, 422, "external_id"),
+        ({"external_id": "a", "text": "好", "created_at": "yesterday"}, 422, "created_at"),
+        ({"external_id": "a", "text": "好", "colour": "red"}, 422, "colour"),
+        ({"external_id": "a", "text": "长" * 10_001}, 413, "text"),
+        ("just a string", 422, ""),
+    ],
+)
 def test_bad_input_table(service, item, status, field):
     client, keys, url = service
     good = {"external_id": "good", "text": "物流很快"}
@@ -158,7 +182,9 @@ def test_bad_input_table(service, item, status, field):
 def test_batch_level_errors(service):
     client, keys, _ = service
     h = auth(keys["acme"]["ingest"])
-    r = client.post("/v1/posts", json={"posts": [{"external_id": str(i), "text": "好"} for i in range(1001)]}, headers=h)
+    r = client.post(
+        "/v1/posts", json={"posts": [{"external_id": str(i), "text": "好"} for i in range(1001)]}, headers=h
+    )
     assert r.status_code == 413 and "1000" in r.json()["detail"]
     assert client.post("/v1/posts", json={"posts": []}, headers=h).status_code == 422
     r = client.post("/v1/posts", content=b"{not json", headers=h | {"content-type": "application/json"})
@@ -184,22 +210,33 @@ def test_webhook_signed_and_logged(service, monkeypatch):
     real = httpx.Client
     monkeypatch.setattr(httpx, "Client", lambda **kw: real(transport=transport, **kw))
     monkeypatch.setattr(webhooks, "backoff_s", lambda attempt: 0.0)
-    r = client.post("/v1/webhooks", json={"url": "https://example.test/hook", "events": ["post.analyzed"]},
-                    headers=auth(keys["acme"]["admin"]))
+    r = client.post(
+        "/v1/webhooks",
+        json={"url": "https://example.test/hook", "events": ["post.analyzed"]},
+        headers=auth(keys["acme"]["admin"]),
+    )
     assert r.status_code == 201
     secret, sub_id = r.json()["secret"], r.json()["id"]
-    client.post("/v1/posts", json={"posts": [{"external_id": "w1", "text": "希望加夜间模式"}]},
-                headers=auth(keys["acme"]["ingest"]))
+    client.post(
+        "/v1/posts",
+        json={"posts": [{"external_id": "w1", "text": "希望加夜间模式"}]},
+        headers=auth(keys["acme"]["ingest"]),
+    )
     wait_analysed()
     wait_analysed()
     assert len(seen) == 2  # first attempt 500, retried, then 200
     req = seen[-1]
-    assert webhooks.verify(secret, req.headers[webhooks.TIMESTAMP_HEADER], req.content,
-                           req.headers[webhooks.SIGNATURE_HEADER])
+    assert webhooks.verify(
+        secret, req.headers[webhooks.TIMESTAMP_HEADER], req.content, req.headers[webhooks.SIGNATURE_HEADER]
+    )
     log = client.get(f"/v1/webhooks/{sub_id}", headers=auth(keys["acme"]["admin"])).json()["deliveries"]
     assert log[0]["status"] == "delivered" and log[0]["attempts"] == 2
-    assert client.post("/v1/webhooks", json={"url": "ftp://x", "events": ["post.analyzed"]},
-                       headers=auth(keys["acme"]["admin"])).status_code == 422
+    assert (
+        client.post(
+            "/v1/webhooks", json={"url": "ftp://x", "events": ["post.analyzed"]}, headers=auth(keys["acme"]["admin"])
+        ).status_code
+        == 422
+    )
 
 
 def test_health_metrics_and_docs(service):
@@ -225,17 +262,37 @@ def test_crisis_alert_flow_with_webhooks(service, monkeypatch):
 
     sent = []
     real = httpx.Client
-    monkeypatch.setattr(httpx, "Client", lambda **kw: real(transport=httpx.MockTransport(
-        lambda r: sent.append(r) or httpx.Response(204)), **kw))
-    client.post("/v1/webhooks", json={"url": "https://example.test/a", "events": ["alert.opened", "alert.resolved"]},
-                headers=auth(keys["acme"]["admin"]))
+    monkeypatch.setattr(
+        httpx,
+        "Client",
+        lambda **kw: real(transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(204)), **kw),
+    )
+    client.post(
+        "/v1/webhooks",
+        json={"url": "https://example.test/a", "events": ["alert.opened", "alert.resolved"]},
+        headers=auth(keys["acme"]["admin"]),
+    )
     import datetime as dt
 
     t0 = dt.datetime(2026, 10, 16, 20, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    calm = [{"external_id": f"bg{i}", "user_id": f"b{i % 7}", "text": "物流挺快，包装完好",
-             "created_at": (t0 - dt.timedelta(hours=30) + dt.timedelta(minutes=40 * i)).isoformat()} for i in range(40)]
-    scandal = [{"external_id": f"s{i}", "user_id": f"v{i}", "text": f"买到假货，客服还说是正品，骗子！第{i}位受害者",
-                "created_at": (t0 + dt.timedelta(minutes=2 * i)).isoformat()} for i in range(15)]
+    calm = [
+        {
+            "external_id": f"bg{i}",
+            "user_id": f"b{i % 7}",
+            "text": "物流挺快，包装完好",
+            "created_at": (t0 - dt.timedelta(hours=30) + dt.timedelta(minutes=40 * i)).isoformat(),
+        }
+        for i in range(40)
+    ]
+    scandal = [
+        {
+            "external_id": f"s{i}",
+            "user_id": f"v{i}",
+            "text": f"买到假货，客服还说是正品，骗子！第{i}位受害者",
+            "created_at": (t0 + dt.timedelta(minutes=2 * i)).isoformat(),
+        }
+        for i in range(15)
+    ]
     h = auth(keys["acme"]["ingest"])
     assert client.post("/v1/posts", json={"posts": calm}, headers=h).status_code == 200
     wait_analysed()
@@ -249,16 +306,21 @@ def test_crisis_alert_flow_with_webhooks(service, monkeypatch):
     assert a["severity"] >= 5 and a["detail"]["signal_mix"]["deception"] >= 5
     assert a["respond_by"] > a["opened_at"] and a["detail"]["playbook"][0]["step"] == "respond"
     assert client.get("/v1/alerts", headers=auth(keys["other"]["moderator"])).json()["items"] == []
-    r = client.patch(f"/v1/alerts/{a['id']}", json={"status": "acknowledged", "note": "已在原帖回应"},
-                     headers=auth(keys["acme"]["moderator"]))
+    r = client.patch(
+        f"/v1/alerts/{a['id']}",
+        json={"status": "acknowledged", "note": "已在原帖回应"},
+        headers=auth(keys["acme"]["moderator"]),
+    )
     assert r.json()["status"] == "acknowledged" and r.json()["notes"][0]["text"] == "已在原帖回应"
     r = client.patch(f"/v1/alerts/{a['id']}", json={"status": "resolved"}, headers=auth(keys["acme"]["moderator"]))
     assert r.json()["resolved_at"]
     wait_analysed()
     events = [__import__("json").loads(x.content)["event"] for x in sent]
     assert events.count("alert.opened") == 1 and events.count("alert.resolved") == 1
-    assert client.patch(f"/v1/alerts/{a['id']}", json={"status": "resolved"},
-                        headers=auth(keys["acme"]["pm"])).status_code == 403
+    assert (
+        client.patch(f"/v1/alerts/{a['id']}", json={"status": "resolved"}, headers=auth(keys["acme"]["pm"])).status_code
+        == 403
+    )
 
 
 def test_users_ledger_and_response_clock(service):
@@ -266,14 +328,32 @@ def test_users_ledger_and_response_clock(service):
     import datetime as dt
 
     t0 = dt.datetime(2026, 10, 1, 10, tzinfo=dt.UTC)
-    posts = [{"external_id": "f1", "user_id": "fan", "text": "第三台了，又回购了，还推荐给同事买了",
-              "created_at": t0.isoformat()},
-             {"external_id": "f2", "user_id": "fan", "text": "非常满意，已经分享给朋友",
-              "created_at": (t0 + dt.timedelta(days=1)).isoformat()},
-             {"external_id": "f3", "user_id": "fan", "text": "客服骗人，说好的赔偿不给，再也不买了，太失望了",
-              "created_at": (t0 + dt.timedelta(days=2)).isoformat()},
-             {"external_id": "q1", "user_id": "calm", "text": "请问怎么设置夜间模式？",
-              "created_at": (t0 + dt.timedelta(days=2)).isoformat()}]
+    posts = [
+        {
+            "external_id": "f1",
+            "user_id": "fan",
+            "text": "第三台了，又回购了，还推荐给同事买了",
+            "created_at": t0.isoformat(),
+        },
+        {
+            "external_id": "f2",
+            "user_id": "fan",
+            "text": "非常满意，已经分享给朋友",
+            "created_at": (t0 + dt.timedelta(days=1)).isoformat(),
+        },
+        {
+            "external_id": "f3",
+            "user_id": "fan",
+            "text": "客服骗人，说好的赔偿不给，再也不买了，太失望了",
+            "created_at": (t0 + dt.timedelta(days=2)).isoformat(),
+        },
+        {
+            "external_id": "q1",
+            "user_id": "calm",
+            "text": "请问怎么设置夜间模式？",
+            "created_at": (t0 + dt.timedelta(days=2)).isoformat(),
+        },
+    ]
     client.post("/v1/posts", json={"posts": posts}, headers=auth(keys["acme"]["ingest"]))
     wait_analysed()
     h = auth(keys["acme"]["pm"])
@@ -286,8 +366,11 @@ def test_users_ledger_and_response_clock(service):
     clock = client.get("/v1/response-clock", headers=h).json()
     assert clock["posts"]["posts"] == 4 and clock["posts"]["answered"] == 0 and clock["posts"]["target_min"] == 15
     pid = client.get("/v1/posts?limit=50", headers=h).json()["items"][0]["id"]
-    r = client.post(f"/v1/posts/{pid}/responses", json={"staff": "客服小米", "text": "您好，已为您处理"},
-                    headers=auth(keys["acme"]["moderator"]))
+    r = client.post(
+        f"/v1/posts/{pid}/responses",
+        json={"staff": "客服小米", "text": "您好，已为您处理"},
+        headers=auth(keys["acme"]["moderator"]),
+    )
     assert r.status_code == 201
     clock = client.get("/v1/response-clock", headers=h).json()
     assert clock["posts"]["answered"] == 1 and clock["posts"]["unanswered"] == 3

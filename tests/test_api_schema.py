@@ -1,4 +1,5 @@
 """Schemathesis against the OpenAPI schema: generated requests to every operation never get a 5xx."""
+
 from __future__ import annotations
 
 import os

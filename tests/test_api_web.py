@@ -1,5 +1,6 @@
 """Web sign-in: the cookie carries a random session id, never the API key; sign-out and revoking the key end
 the session. The session secret: the placeholder is refused outside dev mode, `serve` needs one."""
+
 from __future__ import annotations
 
 import base64
@@ -46,8 +47,10 @@ def test_cookie_holds_a_session_id_not_the_key(web):
     assert client.get("/web/board", follow_redirects=False).status_code == 200
     # an ingest key may not sign in to the web pages
     other = TestClient(client.app)
-    assert other.post("/web/login", data={"key": keys["ingest"]}, follow_redirects=False).headers[
-        "location"] == "/web/login?error=1"
+    assert (
+        other.post("/web/login", data={"key": keys["ingest"]}, follow_redirects=False).headers["location"]
+        == "/web/login?error=1"
+    )
 
 
 def test_sign_out_and_revoking_end_the_session(web):

@@ -1,6 +1,7 @@
 """Browser tests (headless Debian Chromium via Playwright): a PM signs in, sorts the board, opens an idea,
 ships it and its supporters are notified; a moderator acknowledges an alert; <script> renders as text.
 Screenshots of the board, an idea page and the console go to bench/reports/."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,9 @@ from sqlalchemy import func, select
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 REPORTS = Path(__file__).resolve().parents[1] / "bench" / "reports"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (make test installs it)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian chromium not installed (make test installs it)"
+)
 
 
 def _port() -> int:
@@ -34,8 +37,13 @@ def demo(tmp_path_factory):
     port = _port()
     env = {**os.environ, "COCREATE_DATABASE_URL": url, "COCREATE_RATE_LIMIT_PER_MIN": "100000"}
     env.pop("REDIS_URL", None)
-    p = subprocess.Popen([sys.executable, "-m", "cocreate", "serve", "--demo", "--port", str(port)], cwd=tmp, env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "cocreate", "serve", "--demo", "--port", str(port)],
+        cwd=tmp,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 120
@@ -48,19 +56,33 @@ def demo(tmp_path_factory):
             time.sleep(0.3)
         keys = json.loads((tmp / "out/demo_keys.json").read_text())
         # a post with markup, and wait until the demo community is analysed and clustered
-        httpx.post(f"{base}/v1/posts", headers={"Authorization": f"Bearer {keys['ingest']}"},
-                   json={"posts": [{"external_id": "xss", "user_id": "u_xss",
-                                    "text": "希望支持夜间模式<script>window.__pwned=1</script>"}]})
+        httpx.post(
+            f"{base}/v1/posts",
+            headers={"Authorization": f"Bearer {keys['ingest']}"},
+            json={
+                "posts": [
+                    {
+                        "external_id": "xss",
+                        "user_id": "u_xss",
+                        "text": "希望支持夜间模式<script>window.__pwned=1</script>",
+                    }
+                ]
+            },
+        )
         ready = False
         while time.time() < deadline and not ready:
-            pending = httpx.get(f"{base}/v1/posts?status=pending&limit=1",
-                                headers={"Authorization": f"Bearer {keys['pm']}"}).json()["items"]
+            pending = httpx.get(
+                f"{base}/v1/posts?status=pending&limit=1", headers={"Authorization": f"Bearer {keys['pm']}"}
+            ).json()["items"]
             ideas = httpx.get(f"{base}/v1/ideas", headers={"Authorization": f"Bearer {keys['pm']}"}).json()["items"]
-            alerts = httpx.get(f"{base}/v1/alerts?kind=crisis",
-                               headers={"Authorization": f"Bearer {keys['moderator']}"}).json()["items"]
+            alerts = httpx.get(
+                f"{base}/v1/alerts?kind=crisis", headers={"Authorization": f"Bearer {keys['moderator']}"}
+            ).json()["items"]
             ready = not pending and len(ideas) >= 3 and len(alerts) >= 1
             time.sleep(0 if ready else 0.5)
-        assert ready, f"demo not ready after 120 s: pending={bool(pending)} ideas={len(ideas)} crisis alerts={len(alerts)}"
+        assert ready, (
+            f"demo not ready after 120 s: pending={bool(pending)} ideas={len(ideas)} crisis alerts={len(alerts)}"
+        )
         yield base, keys, url
     finally:
         p.terminate()

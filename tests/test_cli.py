@@ -14,8 +14,7 @@ def test_segment_csv_with_id_column(tmp_path):
     src = tmp_path / "posts.csv"
     src.write_text("pid,body\na1,希望增加夜间模式\na2,客服态度差\n", encoding="utf-8")
     out = tmp_path / "seg.jsonl"
-    res = runner.invoke(app, ["segment", str(src), "-o", str(out), "--text-column", "body",
-                              "--id-column", "pid"])
+    res = runner.invoke(app, ["segment", str(src), "-o", str(out), "--text-column", "body", "--id-column", "pid"])
     assert res.exit_code == 0, res.output
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["a1", "a2"]
@@ -85,7 +84,7 @@ def test_no_import_cycles_in_cocreate():
         state[m] = "open"
         for d in sorted(graph.get(m, ())):
             if state.get(d) == "open":
-                cycles.append(path[path.index(d):] + [d])
+                cycles.append(path[path.index(d) :] + [d])
             elif d not in state:
                 visit(d, path + [d])
         state[m] = "done"

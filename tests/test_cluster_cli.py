@@ -1,4 +1,5 @@
 """`cocreate cluster` end to end with the real analyzer, and the label rules."""
+
 from __future__ import annotations
 
 import json
@@ -12,17 +13,35 @@ from model.topic_labels import ctfidf, is_label_word, make_title, phrase_titles,
 
 runner = CliRunner()
 
-DARK = ["希望增加夜间模式，晚上看屏幕太刺眼了", "建议出一个深色主题，晚上刷论坛眼睛疼", "能不能加个暗黑模式？夜里用太亮了",
-        "求夜间模式！深色界面对眼睛好一点", "希望系统支持全局深色模式", "建议设置里加夜间模式开关，自动切换深色主题"]
-BATTERY = ["希望能优化一下续航，电池一天都撑不住", "建议增加省电模式，电池掉电太快", "能不能出个超级省电模式，出差时续航不够",
-           "希望后续版本优化电池续航", "建议加一个电池健康度显示和充电保护", "求优化耗电，待机一晚上掉电百分之二十"]
+DARK = [
+    "希望增加夜间模式，晚上看屏幕太刺眼了",
+    "建议出一个深色主题，晚上刷论坛眼睛疼",
+    "能不能加个暗黑模式？夜里用太亮了",
+    "求夜间模式！深色界面对眼睛好一点",
+    "希望系统支持全局深色模式",
+    "建议设置里加夜间模式开关，自动切换深色主题",
+]
+BATTERY = [
+    "希望能优化一下续航，电池一天都撑不住",
+    "建议增加省电模式，电池掉电太快",
+    "能不能出个超级省电模式，出差时续航不够",
+    "希望后续版本优化电池续航",
+    "建议加一个电池健康度显示和充电保护",
+    "求优化耗电，待机一晚上掉电百分之二十",
+]
 OTHER = ["客服回复很及时，点赞", "手机昨天突然黑屏重启了好几次"]
 
 
 def _write(tmp_path, texts):
     src = tmp_path / "posts.jsonl"
-    src.write_text("\n".join(json.dumps({"pid": f"p{i}", "text": t, "user": f"u{i % 5}"}, ensure_ascii=False)
-                             for i, t in enumerate(texts)) + "\n", encoding="utf-8")
+    src.write_text(
+        "\n".join(
+            json.dumps({"pid": f"p{i}", "text": t, "user": f"u{i % 5}"}, ensure_ascii=False)
+            for i, t in enumerate(texts)
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return src
 
 
@@ -89,10 +108,17 @@ def test_quotes_skip_near_duplicates():
 
 
 def test_ideas_are_titled_by_the_capability_phrase():
-    docs = [["希望", "加个", "定时", "清扫", "，", "每天", "自己", "扫"], ["蹲", "一个", "定时", "清扫"],
-            ["求", "定时", "功能", "！"], ["定时", "清扫", "什么", "时候", "上"],
-            ["希望", "扫", "完", "推送", "通知"], ["清扫", "完成", "通知", "什么", "时候", "上"],
-            ["扫", "完", "发个", "通知", "吧"], ["清扫", "完成", "通知", "+", "1"], ["地图", "又", "丢", "了"]]
+    docs = [
+        ["希望", "加个", "定时", "清扫", "，", "每天", "自己", "扫"],
+        ["蹲", "一个", "定时", "清扫"],
+        ["求", "定时", "功能", "！"],
+        ["定时", "清扫", "什么", "时候", "上"],
+        ["希望", "扫", "完", "推送", "通知"],
+        ["清扫", "完成", "通知", "什么", "时候", "上"],
+        ["扫", "完", "发个", "通知", "吧"],
+        ["清扫", "完成", "通知", "+", "1"],
+        ["地图", "又", "丢", "了"],
+    ]
     labels = np.array([0, 0, 0, 0, 1, 1, 1, 1, -1])
     titles = phrase_titles(docs, labels, [0, 1])
     assert titles == {0: "定时清扫", 1: "清扫完成通知"}

@@ -1,4 +1,5 @@
 """IdeaClusterer: estimator contract, auto k, online buffer, stable ids, merge/split, persistence."""
+
 from __future__ import annotations
 
 import json
@@ -177,6 +178,7 @@ def test_paraphrase_metric_separates_ideas_plain_cosine_merges(tmp_path):
     again = ParaphraseMetric.load(path)
     assert np.allclose(again.matrix, metric.matrix) and again.threshold == metric.threshold
     from sklearn.metrics import adjusted_rand_score
+
     plain = IdeaClusterer(min_cluster_size=3, metric_file=None, merge_threshold=0.22, granularity="idea")
     plain.fit(X)  # 48-d: the shipped 384-d metric does not apply, plain centred cosine
     assert plain.metric_ is None

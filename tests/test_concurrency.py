@@ -1,6 +1,7 @@
 """Service state under concurrent workers and readers: two workers (threads, each with its own session and
 connection) analyse posts of the same users of one tenant at the same moment on PostgreSQL, and no
 ledger or crisis-detector update is lost; the idea and user listings cost a fixed number of queries."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,8 +45,18 @@ class TogetherAnalyzer:
 
         self.barrier.wait(timeout=30)
         v = np.ones(384, np.float32) / np.sqrt(384)
-        return [Analysis([t], [], {"label": "positive", "score": 0.9}, {"label": "other", "scores": {"other": 1.0}},
-                         {"purchase": 1.0}, ["purchase"], v) for t in texts]
+        return [
+            Analysis(
+                [t],
+                [],
+                {"label": "positive", "score": 0.9},
+                {"label": "other", "scores": {"other": 1.0}},
+                {"purchase": 1.0},
+                ["purchase"],
+                v,
+            )
+            for t in texts
+        ]
 
 
 @pytest.fixture
@@ -70,8 +81,20 @@ def _ingest(url: str, n: int) -> tuple[int, list[int]]:
     with session_scope(url) as s:
         t = create_tenant(s, "acme")
         t0 = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
-        res = ingest(s, t, [{"external_id": f"p{i}", "user_id": f"u{i % USERS}", "text": f"买了第{i}台",
-                             "created_at": (t0 + dt.timedelta(minutes=i)).isoformat()} for i in range(n)], Settings())
+        res = ingest(
+            s,
+            t,
+            [
+                {
+                    "external_id": f"p{i}",
+                    "user_id": f"u{i % USERS}",
+                    "text": f"买了第{i}台",
+                    "created_at": (t0 + dt.timedelta(minutes=i)).isoformat(),
+                }
+                for i in range(n)
+            ],
+            Settings(),
+        )
         return t.id, res.new_ids
 
 
@@ -90,7 +113,7 @@ def test_two_workers_on_the_same_users_lose_no_update(pg, monkeypatch):
     def worker(k: int) -> None:
         try:
             for r in range(ROUNDS):  # worker k takes every other batch: both see all five users each round
-                batch = ids[(2 * r + k) * PER_BATCH:(2 * r + k + 1) * PER_BATCH]
+                batch = ids[(2 * r + k) * PER_BATCH : (2 * r + k + 1) * PER_BATCH]
                 s = sessions(pg)()
                 try:
                     analyse_pending(s, batch, TogetherAnalyzer(barrier), f"w{k}")
@@ -112,8 +135,9 @@ def test_two_workers_on_the_same_users_lose_no_update(pg, monkeypatch):
         ledgers = dict(s.execute(select(CommunityUser.external_id, CommunityUser.ledger)).all())
     assert state["n"] == n and [int(i) for i in state["ids"]] == ids  # every post once, in created_at order
     per_user = n // USERS
-    assert {u: (led["posts"], led["highs"]["purchase"]) for u, led in ledgers.items()} == \
-        {f"u{i}": (per_user, per_user) for i in range(USERS)}
+    assert {u: (led["posts"], led["highs"]["purchase"]) for u, led in ledgers.items()} == {
+        f"u{i}": (per_user, per_user) for i in range(USERS)
+    }
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -150,8 +174,10 @@ def test_the_detector_reads_posts_in_stream_order_whatever_order_batches_finish(
 
     def read():
         with session_scope(any_db) as s:
-            return [int(i) for i in (s.scalar(select(Tenant.crisis_state).where(Tenant.id == tenant_id)) or
-                                     {"ids": []})["ids"]]
+            return [
+                int(i)
+                for i in (s.scalar(select(Tenant.crisis_state).where(Tenant.id == tenant_id)) or {"ids": []})["ids"]
+            ]
 
     a, b, c = ids[:10], ids[10:20], ids[20:]
     analyse(c)
@@ -166,11 +192,29 @@ def test_the_detector_reads_posts_in_stream_order_whatever_order_batches_finish(
             return ingest(s, s.get(Tenant, tenant_id), rows, Settings()).new_ids
 
     t0 = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
-    late = add([{"external_id": "late", "user_id": "u0", "text": "迟到的帖子", "created_at": (t0 + dt.timedelta(minutes=5)).isoformat()}])
+    late = add(
+        [
+            {
+                "external_id": "late",
+                "user_id": "u0",
+                "text": "迟到的帖子",
+                "created_at": (t0 + dt.timedelta(minutes=5)).isoformat(),
+            }
+        ]
+    )
     analyse(late)
     assert read() == a + b + c + late
-    stuck, *after = add([{"external_id": f"q{i}", "user_id": "u1", "text": f"帖子{i}",
-                          "created_at": (t0 + dt.timedelta(minutes=40 + i)).isoformat()} for i in range(5)])
+    stuck, *after = add(
+        [
+            {
+                "external_id": f"q{i}",
+                "user_id": "u1",
+                "text": f"帖子{i}",
+                "created_at": (t0 + dt.timedelta(minutes=40 + i)).isoformat(),
+            }
+            for i in range(5)
+        ]
+    )
     analyse(after)
     assert read() == a + b + c + late
     with session_scope(any_db) as s:
@@ -214,14 +258,30 @@ def _community(url: str, n_ideas: int) -> int:
             s.add(idea)
             s.flush()
             for k in range(3):
-                p = Post(tenant_id=t.id, external_id=f"p{i}-{k}", text="希望增加夜间模式", user_id=users[3 * i + k].id,
-                         created_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC) + dt.timedelta(hours=i, minutes=k),
-                         status="analyzed", idea_id=idea.id)
+                p = Post(
+                    tenant_id=t.id,
+                    external_id=f"p{i}-{k}",
+                    text="希望增加夜间模式",
+                    user_id=users[3 * i + k].id,
+                    created_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC) + dt.timedelta(hours=i, minutes=k),
+                    status="analyzed",
+                    idea_id=idea.id,
+                )
                 s.add(p)
                 s.flush()
-                s.add(PostAnalysis(post_id=p.id, sentiment_label="neutral", sentiment_score=0.1 * k,
-                                   intent="feature_request", intent_scores={}, trust={}, signals=[], keywords=[],
-                                   embedding=emb))
+                s.add(
+                    PostAnalysis(
+                        post_id=p.id,
+                        sentiment_label="neutral",
+                        sentiment_score=0.1 * k,
+                        intent="feature_request",
+                        intent_scores={},
+                        trust={},
+                        signals=[],
+                        keywords=[],
+                        embedding=emb,
+                    )
+                )
             s.add_all([Vote(idea_id=idea.id, user_id=users[-1].id), Vote(idea_id=idea.id, user_id=users[-2].id)])
         return t.id
 
@@ -239,8 +299,9 @@ def test_idea_and_user_listings_take_a_fixed_number_of_queries(backend, tmp_path
         for tid, n in ((small, 3), (big, 12)):
             with session_scope(url) as s:
                 out = {}
-                costs[("ideas", n)] = _count_queries(url, lambda: out.setdefault(
-                    "i", ideas.list_ideas(s, tid, sort="most_wanted")))
+                costs[("ideas", n)] = _count_queries(
+                    url, lambda: out.setdefault("i", ideas.list_ideas(s, tid, sort="most_wanted"))
+                )
                 costs[("users", n)] = _count_queries(url, lambda: out.setdefault("u", users.list_users(s, tid)))
                 assert len(out["i"]) == n and {d["posts"] for d in out["i"]} == {3}
                 assert {d["supporters"] for d in out["i"]} == {5} and {d["votes"] for d in out["i"]} == {2}
@@ -250,8 +311,9 @@ def test_idea_and_user_listings_take_a_fixed_number_of_queries(backend, tmp_path
                 detail = users.user_json(s, u, detail=True)
                 assert (detail["ideas"], detail["ideas_shipped"]) == (n, n // 2)
                 one = ideas.idea_json(s, ideas.get_idea(s, tid, out["i"][0]["id"]))
-                assert {k: one[k] for k in ("posts", "supporters", "votes", "sentiment_mean")} == \
-                    {k: out["i"][0][k] for k in ("posts", "supporters", "votes", "sentiment_mean")}
+                assert {k: one[k] for k in ("posts", "supporters", "votes", "sentiment_mean")} == {
+                    k: out["i"][0][k] for k in ("posts", "supporters", "votes", "sentiment_mean")
+                }
         assert costs[("ideas", 3)] == costs[("ideas", 12)], costs
         assert costs[("users", 3)] == costs[("users", 12)], costs
     finally:

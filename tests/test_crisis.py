@@ -1,5 +1,6 @@
 """Crisis detector: tails, seasonal baseline, shares, evening peaks of different dishes stay quiet, one
 thing bursting is a crisis, praise never is, severity order, labels, persistence, `cocreate crisis`."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,19 +10,48 @@ import random
 import pytest
 from typer.testing import CliRunner
 
-from model.crisis import (CrisisConfig, CrisisDetector, PostEvent, binom_sf, concern, playbook, poisson_sf, replay)
+from model.crisis import CrisisConfig, CrisisDetector, PostEvent, binom_sf, concern, playbook, poisson_sf, replay
 from model.crisis_season import SeasonalVolume
 from model.crisis_topics import ShareTable, post_keys
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 T0 = dt.datetime(2026, 10, 5, tzinfo=TZ)  # a Monday
-DISHES = ["鸡肉", "卤蛋", "米饭", "牛肉", "面条", "饺子", "奶茶", "汉堡", "薯条", "炒饭", "凉皮", "麻辣烫", "鸭血", "豆腐",
-          "排骨", "鱼香", "披萨", "寿司", "烤鸭", "馄饨", "包子", "粥", "青菜", "土豆", "茄子", "虾仁", "鸡翅", "肥肠"]
+DISHES = [
+    "鸡肉",
+    "卤蛋",
+    "米饭",
+    "牛肉",
+    "面条",
+    "饺子",
+    "奶茶",
+    "汉堡",
+    "薯条",
+    "炒饭",
+    "凉皮",
+    "麻辣烫",
+    "鸭血",
+    "豆腐",
+    "排骨",
+    "鱼香",
+    "披萨",
+    "寿司",
+    "烤鸭",
+    "馄饨",
+    "包子",
+    "粥",
+    "青菜",
+    "土豆",
+    "茄子",
+    "虾仁",
+    "鸡翅",
+    "肥肠",
+]
 
 
 def ev(i, t, topic=1, label="negative", signals=(), user=None, kw=("假货",)):
-    return PostEvent(f"p{i}", t, topic, label, -0.8 if label == "negative" else 0.8, list(signals),
-                     user or f"u{i}", list(kw))
+    return PostEvent(
+        f"p{i}", t, topic, label, -0.8 if label == "negative" else 0.8, list(signals), user or f"u{i}", list(kw)
+    )
 
 
 def background(days=3, per_hour=2, topic=1, start=T0, label="negative"):
@@ -50,11 +80,11 @@ def takeaway_days(days=4, seed=0):
 
 def test_tails():
     assert poisson_sf(0, 3.0) == 1.0
-    assert poisson_sf(1, 2.0) == pytest.approx(1 - 2.718281828 ** -2, rel=1e-6)
-    assert poisson_sf(3, 1.0) == pytest.approx(1 - 2.718281828 ** -1 * (1 + 1 + 0.5), rel=1e-6)
+    assert poisson_sf(1, 2.0) == pytest.approx(1 - 2.718281828**-2, rel=1e-6)
+    assert poisson_sf(3, 1.0) == pytest.approx(1 - 2.718281828**-1 * (1 + 1 + 0.5), rel=1e-6)
     assert 0 < poisson_sf(20, 1.0) < 1e-17
     assert binom_sf(3, 4, 0.5) == pytest.approx(5 / 16)
-    assert binom_sf(11, 12, 0.55) == pytest.approx(12 * 0.55 ** 11 * 0.45 + 0.55 ** 12)
+    assert binom_sf(11, 12, 0.55) == pytest.approx(12 * 0.55**11 * 0.45 + 0.55**12)
     assert binom_sf(2, 10, 0.5) == 1.0 and binom_sf(11, 10, 0.5) == 0.0
 
 
@@ -75,10 +105,14 @@ def test_seasonal_volume_learns_the_daily_rhythm_and_weekdays():
                 s.add(T0 + dt.timedelta(days=d, hours=h, minutes=k))
     assert s.expected_hour(T0 + dt.timedelta(days=9, hours=19)) == pytest.approx(8, rel=0.1)
     assert s.expected_hour(T0 + dt.timedelta(days=9, hours=4)) == pytest.approx(1, rel=0.1)
-    assert s.expected_hour(T0 + dt.timedelta(days=12, hours=19)) > 1.5 * s.expected_hour(T0 + dt.timedelta(days=9, hours=19))
+    assert s.expected_hour(T0 + dt.timedelta(days=12, hours=19)) > 1.5 * s.expected_hour(
+        T0 + dt.timedelta(days=9, hours=19)
+    )
     assert SeasonalVolume().expected_hour(T0) == 0.0  # nothing learned yet
     r = SeasonalVolume.from_dict(json.loads(json.dumps(s.to_dict())))
-    assert r.expected_hour(T0 + dt.timedelta(days=12, hours=19)) == s.expected_hour(T0 + dt.timedelta(days=12, hours=19))
+    assert r.expected_hour(T0 + dt.timedelta(days=12, hours=19)) == s.expected_hour(
+        T0 + dt.timedelta(days=12, hours=19)
+    )
 
 
 def test_share_table_learns_and_decays():
@@ -101,11 +135,32 @@ def test_evening_peaks_of_different_dishes_are_no_crisis_but_one_thing_is():
     # day 5, dinner peak: the usual complaints plus 15 posts in 30 minutes about insects in the food
     t = T0 + dt.timedelta(days=4, hours=18)
     rng = random.Random(9)
-    evs = [PostEvent(f"n{k}", t + dt.timedelta(seconds=rng.randrange(3600)), -1, "negative", -0.7, [],
-                     f"u{rng.randrange(300)}", ["难吃", rng.choice(DISHES)]) for k in range(12)]
-    evs += [PostEvent(f"x{k}", t + dt.timedelta(minutes=2 * k), -1, "negative", -0.9,
-                      ["safety_privacy", "mistake"] if k % 3 else ["mistake"], f"v{k}", ["虫子", rng.choice(DISHES), "恶心"])
-            for k in range(15)]
+    evs = [
+        PostEvent(
+            f"n{k}",
+            t + dt.timedelta(seconds=rng.randrange(3600)),
+            -1,
+            "negative",
+            -0.7,
+            [],
+            f"u{rng.randrange(300)}",
+            ["难吃", rng.choice(DISHES)],
+        )
+        for k in range(12)
+    ]
+    evs += [
+        PostEvent(
+            f"x{k}",
+            t + dt.timedelta(minutes=2 * k),
+            -1,
+            "negative",
+            -0.9,
+            ["safety_privacy", "mistake"] if k % 3 else ["mistake"],
+            f"v{k}",
+            ["虫子", rng.choice(DISHES), "恶心"],
+        )
+        for k in range(15)
+    ]
     opened = []
     for e in sorted(evs, key=lambda e: e.created_at):
         opened += [u.alert for u in det.observe(e) if u.event == "opened" and u.alert.kind == "crisis"]
@@ -153,7 +208,7 @@ def test_posts_out_of_order_within_the_window_still_make_the_crisis_and_stale_on
         det.observe(e)
     t = T0 + dt.timedelta(days=3, hours=20)
     burst = [ev(k, t + dt.timedelta(minutes=k), signals=["deception"]) for k in range(30)]
-    order = [b for i in range(0, 30, 6) for b in reversed(burst[i:i + 6])]  # batches of 6, each newest first
+    order = [b for i in range(0, 30, 6) for b in reversed(burst[i : i + 6])]  # batches of 6, each newest first
     updates = []
     for e in order:
         updates += det.observe(e)
@@ -236,11 +291,28 @@ def test_acknowledge_resolve_clock_and_persistence():
 
 
 def test_old_state_format_still_loads():
-    old = {"config": {"p_crisis": 1e-6, "cooldown": 7200.0}, "profile": [1.0] * 24, "hour_counts": [0.0] * 24,
-           "seq": 7, "now": T0.isoformat(), "topics": {},
-           "alerts": {"A00007-t1": {"alert_id": "A00007-t1", "kind": "crisis", "topic": 1, "opened_at": T0.isoformat(),
-                                    "severity": 6, "count": 9, "baseline": 0.2, "p_value": 1e-9, "post_ids": ["1"],
-                                    "signal_mix": {"deception": 9}}}}
+    old = {
+        "config": {"p_crisis": 1e-6, "cooldown": 7200.0},
+        "profile": [1.0] * 24,
+        "hour_counts": [0.0] * 24,
+        "seq": 7,
+        "now": T0.isoformat(),
+        "topics": {},
+        "alerts": {
+            "A00007-t1": {
+                "alert_id": "A00007-t1",
+                "kind": "crisis",
+                "topic": 1,
+                "opened_at": T0.isoformat(),
+                "severity": 6,
+                "count": 9,
+                "baseline": 0.2,
+                "p_value": 1e-9,
+                "post_ids": ["1"],
+                "signal_mix": {"deception": 9},
+            }
+        },
+    }
     det = CrisisDetector.from_dict(old)
     assert det.alerts["A00007-t1"].closed and det._seq == 7
     det.observe(ev(1, T0 + dt.timedelta(hours=1)))
@@ -268,15 +340,30 @@ def test_cli_crisis_on_a_small_stream(tmp_path):
 
     rows = []
     for h in range(60):  # background: calm posts every 20 minutes for 20 hours
-        rows.append({"id": f"b{h}", "created_at": (T0 + dt.timedelta(minutes=20 * h)).isoformat(),
-                     "user": f"u{h % 9}", "text": ["物流很快，包装完好", "手机用着挺顺手", "客服回复及时"][h % 3]})
+        rows.append(
+            {
+                "id": f"b{h}",
+                "created_at": (T0 + dt.timedelta(minutes=20 * h)).isoformat(),
+                "user": f"u{h % 9}",
+                "text": ["物流很快，包装完好", "手机用着挺顺手", "客服回复及时"][h % 3],
+            }
+        )
     t = T0 + dt.timedelta(hours=20)
-    fakes = ["买到的是假货，包装和官网完全不一样", "客服说是正品，结果鉴定是高仿，骗人", "假货！序列号查不到",
-             "这家店卖假货，大家别买", "收到的是山寨货，申请退款被拒", "被骗了，假的，和专柜差很多",
-             "鉴定出来是假货，商家还不承认", "明显是假货，做工粗糙", "假货，要求退一赔三"]
+    fakes = [
+        "买到的是假货，包装和官网完全不一样",
+        "客服说是正品，结果鉴定是高仿，骗人",
+        "假货！序列号查不到",
+        "这家店卖假货，大家别买",
+        "收到的是山寨货，申请退款被拒",
+        "被骗了，假的，和专柜差很多",
+        "鉴定出来是假货，商家还不承认",
+        "明显是假货，做工粗糙",
+        "假货，要求退一赔三",
+    ]
     for k, x in enumerate(fakes):
-        rows.append({"id": f"c{k}", "created_at": (t + dt.timedelta(minutes=3 * k)).isoformat(), "user": f"v{k}",
-                     "text": x})
+        rows.append(
+            {"id": f"c{k}", "created_at": (t + dt.timedelta(minutes=3 * k)).isoformat(), "user": f"v{k}", "text": x}
+        )
     src = tmp_path / "stream.jsonl"
     src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     out = tmp_path / "alerts.jsonl"

@@ -1,4 +1,5 @@
 """The decision layer (shared by the analyzer and training/tune.py) and the labelled-set scoring."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,9 +13,13 @@ from training.metrics import figures
 def _raw(intent_p, s3, trust=None):
     n = len(intent_p)
     s3 = np.asarray(s3, float)
-    return RawOutput(s3[:, 2] / (s3[:, 0] + s3[:, 2]), np.asarray(intent_p, float),
-                     np.asarray(trust if trust is not None else np.zeros((n, len(SIGNALS)))),
-                     np.zeros((n, 4), np.float32), s3)
+    return RawOutput(
+        s3[:, 2] / (s3[:, 0] + s3[:, 2]),
+        np.asarray(intent_p, float),
+        np.asarray(trust if trust is not None else np.zeros((n, len(SIGNALS)))),
+        np.zeros((n, 4), np.float32),
+        s3,
+    )
 
 
 def onehot(c, p=0.6):
@@ -25,8 +30,9 @@ def onehot(c, p=0.6):
 
 def test_negative_posts_are_never_praise_and_positive_never_complaint():
     cfg = AnalyzerConfig(sentiment_classes=3, intent_follows_sentiment=True)
-    raw = _raw([onehot("praise"), onehot("complaint"), onehot("praise")],
-               [[0.8, 0.1, 0.1], [0.1, 0.1, 0.8], [0.1, 0.1, 0.8]])
+    raw = _raw(
+        [onehot("praise"), onehot("complaint"), onehot("praise")], [[0.8, 0.1, 0.1], [0.1, 0.1, 0.8], [0.1, 0.1, 0.8]]
+    )
     d = decisions(raw, cfg)
     assert d.sentiment.tolist() == ["negative", "positive", "positive"]
     assert d.intent[0] != "praise" and d.intent[1] != "complaint" and d.intent[2] == "praise"
@@ -36,8 +42,7 @@ def test_negative_posts_are_never_praise_and_positive_never_complaint():
 
 def test_priors_thresholds_and_neutral_bias_move_decisions():
     cfg = AnalyzerConfig(sentiment_classes=3)
-    raw = _raw([onehot("other", 0.3) * 0 + onehot("question", 0.4)], [[0.35, 0.3, 0.35]],
-               trust=[[0.4] + [0.0] * 9])
+    raw = _raw([onehot("other", 0.3) * 0 + onehot("question", 0.4)], [[0.35, 0.3, 0.35]], trust=[[0.4] + [0.0] * 9])
     assert decisions(raw, cfg).sentiment[0] in {"negative", "positive"}
     cfg.neutral_bias = 0.5
     assert decisions(raw, cfg).sentiment[0] == "neutral"
@@ -59,21 +64,36 @@ def test_tune_fit_recovers_a_better_threshold():
     trust[:, 1] = np.where(y, rng.uniform(0.25, 0.5, n), rng.uniform(0.0, 0.2, n))  # mistake: separable at ~0.22
     intents = rng.choice(INTENTS, n)
     ip = np.stack([onehot(c, 0.5) for c in intents])
-    gold = pd.DataFrame({"intent": intents, "sentiment": "neutral",
-                         **{s: (y if s == "mistake" else np.zeros(n, bool)).astype(int) for s in SIGNALS}})
+    gold = pd.DataFrame(
+        {
+            "intent": intents,
+            "sentiment": "neutral",
+            **{s: (y if s == "mistake" else np.zeros(n, bool)).astype(int) for s in SIGNALS},
+        }
+    )
     cfg = fit(_raw(ip, np.tile([0.2, 0.6, 0.2], (n, 1)), trust), gold, AnalyzerConfig(sentiment_classes=3))
     assert 0.2 <= cfg.signal_thresholds["mistake"] <= 0.25
     assert cfg.lexicon_weight == 0.0
 
 
 def test_figures_match_hand_counts():
-    gold = pd.DataFrame({"intent": ["feature_request"] * 5 + ["complaint"] * 5,
-                         "sentiment": ["negative"] * 10, "style": ["forum"] * 10,
-                         **{s: [0] * 10 for s in SIGNALS}})
+    gold = pd.DataFrame(
+        {
+            "intent": ["feature_request"] * 5 + ["complaint"] * 5,
+            "sentiment": ["negative"] * 10,
+            "style": ["forum"] * 10,
+            **{s: [0] * 10 for s in SIGNALS},
+        }
+    )
     gold.loc[:1, "deception"] = 1
-    preds = [{"sentiment": {"label": "negative", "score": -0.5}, "intent": {"label": c},
-              "signals": ["deception"] if k == 0 else []}
-             for k, c in enumerate(["feature_request"] * 4 + ["complaint"] * 6)]
+    preds = [
+        {
+            "sentiment": {"label": "negative", "score": -0.5},
+            "intent": {"label": c},
+            "signals": ["deception"] if k == 0 else [],
+        }
+        for k, c in enumerate(["feature_request"] * 4 + ["complaint"] * 6)
+    ]
     f = figures(gold, preds)
     assert f["forum feature_request recall"] == 0.8
     assert f["deception precision"] == 1.0 and f["deception recall"] == 0.5

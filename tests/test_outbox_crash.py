@@ -1,5 +1,6 @@
 """Issue 19's outbox test: the API process (embedded worker, SQLite) is SIGKILLed while webhook deliveries
 are committed but not yet sent, and restarted; the receiver still gets every event (at least once)."""
+
 from __future__ import annotations
 
 import json
@@ -65,12 +66,18 @@ def _run(tmp_path, kills: int) -> None:
     def client():
         i = 0
         while not stop.is_set():
-            batch = [{"external_id": f"h{i + j}", "user_id": f"u{(i + j) % 20}",
-                      "text": f"希望优化续航 第{i + j}条"} for j in range(20)]
+            batch = [
+                {"external_id": f"h{i + j}", "user_id": f"u{(i + j) % 20}", "text": f"希望优化续航 第{i + j}条"}
+                for j in range(20)
+            ]
             while not stop.is_set():  # resend until acknowledged (idempotent)
                 try:
-                    r = httpx.post(f"http://127.0.0.1:{port}/v1/posts", json={"posts": batch}, timeout=10,
-                                   headers={"Authorization": f"Bearer {key}"})
+                    r = httpx.post(
+                        f"http://127.0.0.1:{port}/v1/posts",
+                        json={"posts": batch},
+                        timeout=10,
+                        headers={"Authorization": f"Bearer {key}"},
+                    )
                     if r.status_code == 200:
                         break
                 except httpx.HTTPError:
@@ -79,7 +86,9 @@ def _run(tmp_path, kills: int) -> None:
 
     def undelivered() -> int:
         with session_scope(url) as s:
-            return s.scalar(select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.status == "pending"))
+            return s.scalar(
+                select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.status == "pending")
+            )
 
     th = threading.Thread(target=client, daemon=True)
     th.start()
@@ -115,9 +124,11 @@ def _run(tmp_path, kills: int) -> None:
         n_posts = s.scalar(select(func.count()).select_from(Post))
     got_ids = {d for d, _ in receiver.got}
     got_posts = {p for _, p in receiver.got}
-    print(f"{kills} kills, undelivered at each kill {at_kill}; {n_posts} posts, {len(deliveries)} deliveries, "
-          f"{len(receiver.got)} requests received ({len(receiver.got) - len(got_ids)} duplicates); "
-          f"{t_end:.1f} s from the last restart until nothing was pending")
+    print(
+        f"{kills} kills, undelivered at each kill {at_kill}; {n_posts} posts, {len(deliveries)} deliveries, "
+        f"{len(receiver.got)} requests received ({len(receiver.got) - len(got_ids)} duplicates); "
+        f"{t_end:.1f} s from the last restart until nothing was pending"
+    )
     assert len(at_kill) == kills and sum(at_kill) > 0, "no kill fell between commit and delivery"
     assert n_posts >= 20 * kills and len(analysed) == n_posts
     assert len(deliveries) == n_posts  # one post.analyzed event per post, written with its analysis

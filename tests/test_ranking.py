@@ -1,4 +1,5 @@
 """The board's sorts (model/ranking.py) on hand-made ideas, with expected values from the documented formulas."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,11 +20,18 @@ def _idea(i, created, support=(), sentiments=(), status="open", tags=(), area=No
 
 def test_trending_formula_on_a_mixed_idea():
     now = T0 + 10 * DAY
-    idea = _idea(1, T0, [Support("a", now - 2 * HOUR, "post"), Support("b", now - 10 * HOUR, "vote"),
-                         Support("a", now - 30 * HOUR, "vote"),  # a's older event: only the latest counts
-                         Support("c", now - 8 * DAY, "post")])  # outside the 7-day window
-    assert trending(idea, now) == pytest.approx(5 / 4 ** 1.4 + 3 / 12 ** 1.4)
-    assert trending(idea, now, window=9 * DAY) == pytest.approx(5 / 4 ** 1.4 + 3 / 12 ** 1.4 + 5 / 194 ** 1.4)
+    idea = _idea(
+        1,
+        T0,
+        [
+            Support("a", now - 2 * HOUR, "post"),
+            Support("b", now - 10 * HOUR, "vote"),
+            Support("a", now - 30 * HOUR, "vote"),  # a's older event: only the latest counts
+            Support("c", now - 8 * DAY, "post"),
+        ],
+    )  # outside the 7-day window
+    assert trending(idea, now) == pytest.approx(5 / 4**1.4 + 3 / 12**1.4)
+    assert trending(idea, now, window=9 * DAY) == pytest.approx(5 / 4**1.4 + 3 / 12**1.4 + 5 / 194**1.4)
     assert trending(_idea(2, T0), now) == 0.0
 
 
@@ -33,7 +41,7 @@ def test_trending_prefers_recent_support_and_distinct_supporters():
     old_big = _idea(2, T0, [Support(f"v{k}", now - 5 * DAY) for k in range(30)])
     assert trending(fresh, now) > trending(old_big, now)
     spam = _idea(3, T0, [Support("x", now - 2 * HOUR) for _ in range(10)])  # one user, ten posts
-    assert trending(spam, now) == pytest.approx(5 / 4 ** 1.4)
+    assert trending(spam, now) == pytest.approx(5 / 4**1.4)
     vote = _idea(4, T0, [Support("x", now - 2 * HOUR, "vote")])
     assert trending(vote, now) < trending(spam, now)
     assert [i.id for i in rank([old_big, vote, spam, fresh], "trending", now=now)] == [1, 3, 4, 2]
@@ -80,10 +88,12 @@ def test_most_negative_shrinks_small_samples():
 
 
 def test_filters_by_status_tag_area_and_time():
-    ideas = [_idea(1, T0, status="open", tags=["相机"], area="camera"),
-             _idea(2, T0 + DAY, status="planned", tags=["电池", "充电"], area="battery"),
-             _idea(3, T0 + 2 * DAY, status="shipped", tags=["相机"], area="camera"),
-             _idea(4, T0 + 3 * DAY, status="open", tags=[], area=None)]
+    ideas = [
+        _idea(1, T0, status="open", tags=["相机"], area="camera"),
+        _idea(2, T0 + DAY, status="planned", tags=["电池", "充电"], area="battery"),
+        _idea(3, T0 + 2 * DAY, status="shipped", tags=["相机"], area="camera"),
+        _idea(4, T0 + 3 * DAY, status="open", tags=[], area=None),
+    ]
     ids = lambda **kw: [i.id for i in rank(ideas, "newest", now=T0, **kw)]  # noqa: E731
     assert ids() == [4, 3, 2, 1]
     assert ids(status={"open", "planned"}) == [4, 2, 1]

@@ -1,5 +1,6 @@
 """Every API route declares its response schema; the schemas keep the JSON the services build; the
 vocabularies in api/vocab.py are the ones the services and the model use."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,11 @@ def api_routes(routes) -> list[APIRoute]:
 def test_every_route_declares_a_response_schema(app):
     routes = [r for r in api_routes(app.routes) if r.include_in_schema]
     assert len(routes) >= 20
-    missing = [f"{sorted(r.methods)} {r.path}" for r in routes
-               if r.response_model is None and r.status_code != 204 and r.path != "/metrics"]
+    missing = [
+        f"{sorted(r.methods)} {r.path}"
+        for r in routes
+        if r.response_model is None and r.status_code != 204 and r.path != "/metrics"
+    ]
     assert missing == [], f"routes without response_model: {missing}"
     spec = app.openapi()
     ops = [(p, m, op) for p, item in spec["paths"].items() for m, op in item.items()]
@@ -90,19 +94,32 @@ def test_schemas_keep_the_services_json(app):
         h = {r: {"Authorization": f"Bearer {k}"} for r, k in keys.items()}
         from tests.test_api import IDEAS as texts
 
-        body = {"posts": [{"external_id": f"s{i}", "user_id": f"u{i % 3}", "text": x,
-                           "created_at": f"2026-10-0{1 + i % 5}T10:00:00+08:00"} for i, x in enumerate(texts)]}
+        body = {
+            "posts": [
+                {
+                    "external_id": f"s{i}",
+                    "user_id": f"u{i % 3}",
+                    "text": x,
+                    "created_at": f"2026-10-0{1 + i % 5}T10:00:00+08:00",
+                }
+                for i, x in enumerate(texts)
+            ]
+        }
         ing = client.post("/v1/posts", json=body, headers=h["ingest"])
         assert ing.status_code == 200 and set(ing.json()) == {"accepted", "new", "refused", "results", "errors"}
         join_embedded()
         join_embedded()
         with session_scope(url) as s:  # one idea made here: this test is about shapes, not clustering
-            idea = Idea(tenant_id=t.id, cluster_id=10_000, title="夜间模式", keywords=["夜间模式", "深色"],
-                        quotes=[texts[0]])
+            idea = Idea(
+                tenant_id=t.id, cluster_id=10_000, title="夜间模式", keywords=["夜间模式", "深色"], quotes=[texts[0]]
+            )
             s.add(idea)
             s.flush()
-            s.execute(update(Post).where(Post.tenant_id == t.id, Post.external_id.in_(["s0", "s1", "s2"]))
-                      .values(idea_id=idea.id))
+            s.execute(
+                update(Post)
+                .where(Post.tenant_id == t.id, Post.external_id.in_(["s0", "s1", "s2"]))
+                .values(idea_id=idea.id)
+            )
         got = client.get("/v1/posts?limit=5", headers=h["pm"]).json()
         listed = client.get("/v1/ideas", headers=h["pm"]).json()
         assert listed["items"] and listed["count"] == len(listed["items"])

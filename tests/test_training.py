@@ -1,4 +1,5 @@
 """Training pieces: the fixed split, truncation, calibration, and (slow) a tiny end-to-end run."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,8 +12,9 @@ from training.signals import TrainConfig, fit_temperature, split_reviews, trunca
 
 def _frame(n=2000):
     rng = np.random.RandomState(0)
-    return pd.DataFrame({"cat": rng.choice(list("abcd"), n), "label": rng.randint(0, 2, n),
-                         "review": [f"r{i}" for i in range(n)]})
+    return pd.DataFrame(
+        {"cat": rng.choice(list("abcd"), n), "label": rng.randint(0, 2, n), "review": [f"r{i}" for i in range(n)]}
+    )
 
 
 def test_split_is_fixed_disjoint_and_stratified():
@@ -49,8 +51,7 @@ def test_tiny_training_run_saves_a_loadable_analyzer(tmp_path):
     from model.analyzer import Analyzer
     from training.signals import train
 
-    out = train(TrainConfig(max_train=64, epochs=1, out=tmp_path / "an", written=tmp_path / "none.jsonl",
-                            val_size=200))
+    out = train(TrainConfig(max_train=64, epochs=1, out=tmp_path / "an", written=tmp_path / "none.jsonl", val_size=200))
     an = Analyzer.from_pretrained(out, encoder=load_encoder())
     assert len(an.analyze(["很好"])) == 1
     assert (out / "split.json").exists()
@@ -60,11 +61,20 @@ def test_tiny_training_run_saves_a_loadable_analyzer(tmp_path):
 def test_review_label_rows_are_validated():
     from training.import_labels import parse_review_label
 
-    assert parse_review_label("s12\tneg\tcomplaint\tmistake,purchase") == ("s12", "neg", "complaint",
-                                                                          ["mistake", "purchase"])
+    assert parse_review_label("s12\tneg\tcomplaint\tmistake,purchase") == (
+        "s12",
+        "neg",
+        "complaint",
+        ["mistake", "purchase"],
+    )
     assert parse_review_label("s3\tpos\tpraise\t-")[3] == []
-    for bad in ["s1\tbad\tpraise\t-", "s1\tpos\tpraising\t-", "s1\tpos\tpraise\tfake", "x1\tpos\tpraise\t-",
-                "s1\tpos\tpraise"]:
+    for bad in [
+        "s1\tbad\tpraise\t-",
+        "s1\tpos\tpraising\t-",
+        "s1\tpos\tpraise\tfake",
+        "x1\tpos\tpraise\t-",
+        "s1\tpos\tpraise",
+    ]:
         with pytest.raises(ValueError):
             parse_review_label(bad)
 
@@ -74,8 +84,14 @@ def test_written_rows_are_validated():
 
     ok = {"d": "外卖", "st": "forum", "s": "neg", "i": "feature_request", "t": ["mistake"], "x": " 能不能加个忌口选项 "}
     r = parse_written(ok)
-    assert r == {"text": "能不能加个忌口选项", "domain": "外卖", "style": "forum", "sentiment": "negative",
-                 "intent": "feature_request", "signals": ["mistake"]}
+    assert r == {
+        "text": "能不能加个忌口选项",
+        "domain": "外卖",
+        "style": "forum",
+        "sentiment": "negative",
+        "intent": "feature_request",
+        "signals": ["mistake"],
+    }
     for change in [{"s": "bad"}, {"i": "wish"}, {"st": "blog"}, {"t": ["fake"]}, {"x": "a\tb"}, {"x": " "}]:
         with pytest.raises(ValueError):
             parse_written({**ok, **change})
@@ -85,8 +101,9 @@ def test_review_labels_join_the_file_rows_and_unknown_stays_unknown(tmp_path):
     from training.signals import SENTIMENTS, read_review_labels, reviews_labeled
 
     lab = tmp_path / "reviews.tsv"
-    lab.write_text("id\tsentiment\tintent\tsignals\ns5\tneu\tquestion\t-\ns7\tneg\tbug_report\tmistake\n",
-                   encoding="utf-8")
+    lab.write_text(
+        "id\tsentiment\tintent\tsignals\ns5\tneu\tquestion\t-\ns7\tneg\tbug_report\tmistake\n", encoding="utf-8"
+    )
     labels = read_review_labels(lab)
     df = pd.DataFrame({"cat": ["a"] * 3, "label": [1, 0, 0], "review": ["x", "y", "z"], "row": [5, 6, 7]})
     d = reviews_labeled(df, np.array(["train"] * 3), labels, labeled_weight=2.0)
@@ -102,8 +119,16 @@ def test_written_split_is_stable_and_holds_out_whole_domains(tmp_path):
     from training.signals import written
 
     f = tmp_path / "w.jsonl"
-    rows = [{"text": f"帖子{i}", "domain": "外卖" if i % 3 == 0 else "游戏", "sentiment": "neutral",
-             "intent": "other", "signals": []} for i in range(300)]
+    rows = [
+        {
+            "text": f"帖子{i}",
+            "domain": "外卖" if i % 3 == 0 else "游戏",
+            "sentiment": "neutral",
+            "intent": "other",
+            "signals": [],
+        }
+        for i in range(300)
+    ]
     f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     a, b = written(f, 1.0, ("外卖",)), written(f, 1.0, ("外卖",))
     assert (a.meta["split"] == b.meta["split"]).all()
@@ -116,10 +141,16 @@ def test_written_split_is_stable_and_holds_out_whole_domains(tmp_path):
 def _labeled(n=4):
     from training.signals import Labeled
 
-    return Labeled([f"t{i}" for i in range(n)], np.array([1, 0, 0.5, 1], np.float32)[:n],
-                   np.array([2, -1, 1, -1])[:n], np.array([3, -1, 4, -1])[:n],
-                   np.zeros((n, 10), np.float32), np.array([True, False, True, False])[:n],
-                   np.ones(n, np.float32), pd.DataFrame({"source": ["review"] * n}))
+    return Labeled(
+        [f"t{i}" for i in range(n)],
+        np.array([1, 0, 0.5, 1], np.float32)[:n],
+        np.array([2, -1, 1, -1])[:n],
+        np.array([3, -1, 4, -1])[:n],
+        np.zeros((n, 10), np.float32),
+        np.array([True, False, True, False])[:n],
+        np.ones(n, np.float32),
+        pd.DataFrame({"source": ["review"] * n}),
+    )
 
 
 def test_losses_ignore_unknown_labels():
@@ -128,8 +159,12 @@ def test_losses_ignore_unknown_labels():
 
     y = _labeled()
     torch.manual_seed(0)
-    out = HeadOutput(torch.randn(4, 8), torch.randn(4, 3, requires_grad=True), torch.randn(4, 6, requires_grad=True),
-                     torch.randn(4, 10, requires_grad=True))
+    out = HeadOutput(
+        torch.randn(4, 8),
+        torch.randn(4, 3, requires_grad=True),
+        torch.randn(4, 6, requires_grad=True),
+        torch.randn(4, 10, requires_grad=True),
+    )
     _, parts = losses(out, y, [0, 1, 2, 3], torch.randn(4, 8), TrainConfig())
     # changing the intent logits of rows without an intent label leaves the intent loss unchanged
     out2 = HeadOutput(out.embedding, out.sentiment_logits, out.intent_logits.detach().clone(), out.trust_logits)

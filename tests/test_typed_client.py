@@ -1,5 +1,6 @@
 """A typed client generated from the live app's /openapi.json (openapi-python-client, a dev extra) ingests,
 reads and lists through real HTTP: every answer parses into its generated model, errors into ProblemPublic."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,10 @@ def _generator() -> list[str] | None:
 
 
 GENERATOR = _generator()
-pytestmark = pytest.mark.skipif(GENERATOR is None, reason="openapi-python-client is not installed "
-                                                          "(pip install -e '.[dev]', or set OPENAPI_PYTHON_CLIENT)")
+pytestmark = pytest.mark.skipif(
+    GENERATOR is None,
+    reason="openapi-python-client is not installed (pip install -e '.[dev]', or set OPENAPI_PYTHON_CLIENT)",
+)
 
 
 @pytest.fixture
@@ -63,9 +66,23 @@ def live(tmp_path, monkeypatch):
 def _generate(base: str, out) -> None:
     (out / "openapi.json").write_bytes(httpx.get(f"{base}/openapi.json", timeout=30).content)
     (out / "config.yaml").write_text(f"package_name_override: {PACKAGE}\npost_hooks: []\n")
-    r = subprocess.run([*GENERATOR, "generate", "--path", str(out / "openapi.json"), "--meta", "none",
-                        "--output-path", str(out / PACKAGE), "--config", str(out / "config.yaml")],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [
+            *GENERATOR,
+            "generate",
+            "--path",
+            str(out / "openapi.json"),
+            "--meta",
+            "none",
+            "--output-path",
+            str(out / PACKAGE),
+            "--config",
+            str(out / "config.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Warning" not in r.stdout + r.stderr, r.stdout + r.stderr  # nothing of the schema was skipped
 
@@ -91,8 +108,12 @@ def test_generated_client_calls_the_live_app(live, tmp_path, monkeypatch):
     Client = mod("client").AuthenticatedClient
     ingest, pm, admin = (Client(base_url=base, token=keys[r]) for r in ("ingest", "pm", "admin"))
 
-    body = models.PostsIn(posts=[models.PostsInPostIn(external_id=f"t{i}", text=x, user_id=f"u{i}")
-                                 for i, x in enumerate(["希望增加夜间模式", "客服态度很好，物流很快"])])
+    body = models.PostsIn(
+        posts=[
+            models.PostsInPostIn(external_id=f"t{i}", text=x, user_id=f"u{i}")
+            for i, x in enumerate(["希望增加夜间模式", "客服态度很好，物流很快"])
+        ]
+    )
     res = mod("api.posts.ingest_posts").sync(client=ingest, body=body)
     assert isinstance(res, models.IngestPublic) and res.new == 2 and res.errors == []
     assert all(isinstance(r.status, models.PostStatus) for r in res.results)
@@ -116,8 +137,10 @@ def test_generated_client_calls_the_live_app(live, tmp_path, monkeypatch):
 
     ideas = mod("api.ideas.list_ideas").sync(client=pm, sort=models.IdeaSort.NEWEST)
     assert isinstance(ideas, models.IdeasPublic) and ideas.count == len(ideas.items)
-    sub = mod("api.webhooks.create_subscription").sync(client=admin, body=models.SubscriptionIn(
-        url="https://example.test/hook", events=[models.WebhookEvent.IDEA_CREATED]))
+    sub = mod("api.webhooks.create_subscription").sync(
+        client=admin,
+        body=models.SubscriptionIn(url="https://example.test/hook", events=[models.WebhookEvent.IDEA_CREATED]),
+    )
     assert isinstance(sub, models.SubscriptionCreatedPublic) and len(sub.secret) >= 32
     subs = mod("api.webhooks.list_subscriptions").sync(client=admin)
     assert subs.count == 1 and subs.items[0].events == [models.WebhookEvent.IDEA_CREATED]

@@ -1,15 +1,16 @@
 """Issue 10's fault test: 5,000 posts through the API, two worker processes on Redis + PostgreSQL, one
 SIGKILLed mid-batch, one poisoned post → every post analysed exactly once, the poison dead-lettered."""
+
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -41,10 +42,20 @@ def test_two_workers_one_killed_and_a_poisoned_post(tmp_path, monkeypatch):
         pytest.skip("Redis not reachable on 127.0.0.1:6379")
     url, pg_name = db_url("postgresql", tmp_path)
     ns = f"cocreate-test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "COCREATE_DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/0",
-           "COCREATE_QUEUE_NAMESPACE": ns, "COCREATE_ANALYZER_FACTORY": "tests.stand_ins:poisoning_rule_analyzer", "COCREATE_TEST_POISON": POISON,
-           "COCREATE_HEARTBEAT_TIMEOUT_MS": "3000", "COCREATE_QUEUE_MAINTENANCE_CHANCE": "200000",
-           "COCREATE_TASK_MAX_RETRIES": "2", "COCREATE_ANALYSIS_BATCH": "50", "COCREATE_RECOVER_AFTER_S": "60"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "COCREATE_DATABASE_URL": url,
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "COCREATE_QUEUE_NAMESPACE": ns,
+        "COCREATE_ANALYZER_FACTORY": "tests.stand_ins:poisoning_rule_analyzer",
+        "COCREATE_TEST_POISON": POISON,
+        "COCREATE_HEARTBEAT_TIMEOUT_MS": "3000",
+        "COCREATE_QUEUE_MAINTENANCE_CHANCE": "200000",
+        "COCREATE_TASK_MAX_RETRIES": "2",
+        "COCREATE_ANALYSIS_BATCH": "50",
+        "COCREATE_RECOVER_AFTER_S": "60",
+    }
     for k, v in env.items():
         if k.startswith(("COCREATE_", "REDIS_")):
             monkeypatch.setenv(k, v)
@@ -56,8 +67,15 @@ def test_two_workers_one_killed_and_a_poisoned_post(tmp_path, monkeypatch):
     migrate(url)
     with session_scope(url) as s:
         key = create_key(s, create_tenant(s, "big"), "ingest")
-    workers = [subprocess.Popen([sys.executable, "-m", "cocreate", "worker", "--concurrency", "2"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "cocreate", "worker", "--concurrency", "2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
     try:
         # the API process enqueues to Redis (no in-process worker)
         from fastapi.testclient import TestClient
@@ -72,8 +90,14 @@ def test_two_workers_one_killed_and_a_poisoned_post(tmp_path, monkeypatch):
         with TestClient(app) as client:
             sent = 0
             for b in range(0, n, 500):
-                posts = [{"external_id": f"p{i}", "user_id": f"u{i % 300}",
-                          "text": (POISON if i == 1234 else "") + f"{texts[i % 5]} #{i}"} for i in range(b, b + 500)]
+                posts = [
+                    {
+                        "external_id": f"p{i}",
+                        "user_id": f"u{i % 300}",
+                        "text": (POISON if i == 1234 else "") + f"{texts[i % 5]} #{i}",
+                    }
+                    for i in range(b, b + 500)
+                ]
                 r = client.post("/v1/posts", json={"posts": posts}, headers={"Authorization": f"Bearer {key}"})
                 assert r.status_code == 200, r.text
                 sent += r.json()["new"]
@@ -81,7 +105,8 @@ def test_two_workers_one_killed_and_a_poisoned_post(tmp_path, monkeypatch):
                     me = f"{socket.gethostname()}:{workers[0].pid}"
                     t_end = time.time() + 90
                     while time.time() < t_end and not _count(
-                            url, select(func.count()).select_from(PostAnalysis).where(PostAnalysis.worker == me)):
+                        url, select(func.count()).select_from(PostAnalysis).where(PostAnalysis.worker == me)
+                    ):
                         time.sleep(0.05)
                     workers[0].send_signal(signal.SIGKILL)
             assert sent == n

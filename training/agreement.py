@@ -9,6 +9,7 @@ the adjudicated labels (LABELS.md decides; the rules applied are in ``adjudicati
 Prints Cohen's kappa per field (sentiment, intent, each signal), overall and per source, and writes
 ``data/labels/AGREEMENT.md``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,8 +24,10 @@ FILE = REPO / "data" / "labels" / "agreement.tsv"
 
 
 def kappas(df: pd.DataFrame) -> dict[str, float]:
-    out = {"sentiment": cohen_kappa_score(df.A_sentiment, df.B_sentiment),
-           "intent": cohen_kappa_score(df.A_intent, df.B_intent)}
+    out = {
+        "sentiment": cohen_kappa_score(df.A_sentiment, df.B_sentiment),
+        "intent": cohen_kappa_score(df.A_intent, df.B_intent),
+    }
     for s in SIGNALS:
         a = df.A_signals.str.split(",").apply(lambda x: s in x)
         b = df.B_signals.str.split(",").apply(lambda x: s in x)
@@ -34,26 +37,37 @@ def kappas(df: pd.DataFrame) -> dict[str, float]:
 
 def main() -> None:
     df = pd.read_csv(FILE, sep="\t", dtype=str, keep_default_na=False)
-    groups = {"all 600": df, "shared reviews": df[df.source.str.startswith("s")],
-              "written posts": df[df.source.str.startswith("w:")]}
+    groups = {
+        "all 600": df,
+        "shared reviews": df[df.source.str.startswith("s")],
+        "written posts": df[df.source.str.startswith("w:")],
+    }
     rows = {name: kappas(g) for name, g in groups.items()}
     table = pd.DataFrame(rows).round(3)
     table.index.name = "field"
     print(table.to_string())
     wins = df.winner.value_counts().to_dict()
-    md = ["# Agreement of the hand labels", "",
-          "Produced by `python -m training.agreement` from `agreement.tsv` (600 posts labelled twice, independently).",
-          "", "Cohen's kappa per field (first reading vs second reading, before adjudication):", "",
-          "| field | " + " | ".join(f"{k} (n={len(g)})" for k, g in groups.items()) + " |",
-          "|---|" + "---|" * len(groups)]
+    md = [
+        "# Agreement of the hand labels",
+        "",
+        "Produced by `python -m training.agreement` from `agreement.tsv` (600 posts labelled twice, independently).",
+        "",
+        "Cohen's kappa per field (first reading vs second reading, before adjudication):",
+        "",
+        "| field | " + " | ".join(f"{k} (n={len(g)})" for k, g in groups.items()) + " |",
+        "|---|" + "---|" * len(groups),
+    ]
     for field in table.index:
         md.append(f"| {field} | " + " | ".join(f"{table.loc[field, k]:.3f}" for k in groups) + " |")
-    md += ["", f"Raw agreement: sentiment {(df.A_sentiment == df.B_sentiment).mean():.3f}, "
-               f"intent {(df.A_intent == df.B_intent).mean():.3f}.",
-           f"Posts with any difference: {int((df.winner != 'agree').sum())}; settled for the first reading "
-           f"{wins.get('A', 0)}, for the second {wins.get('B', 0)}, neither {wins.get('both-wrong', 0)}. "
-           "The settled labels replace the first reading in the training data (`python -m training.import_labels`); "
-           "the rules applied, grouped by kind, are in `adjudication_rules.md`."]
+    md += [
+        "",
+        f"Raw agreement: sentiment {(df.A_sentiment == df.B_sentiment).mean():.3f}, "
+        f"intent {(df.A_intent == df.B_intent).mean():.3f}.",
+        f"Posts with any difference: {int((df.winner != 'agree').sum())}; settled for the first reading "
+        f"{wins.get('A', 0)}, for the second {wins.get('B', 0)}, neither {wins.get('both-wrong', 0)}. "
+        "The settled labels replace the first reading in the training data (`python -m training.import_labels`); "
+        "the rules applied, grouped by kind, are in `adjudication_rules.md`.",
+    ]
     (FILE.parent / "AGREEMENT.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     print(f"-> {FILE.parent / 'AGREEMENT.md'}")
 

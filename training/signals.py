@@ -23,6 +23,7 @@ Reads top to bottom:
 5. Fit the sentiment temperature and the n-gram blend on the validation reviews; save config +
    weights with ``Analyzer.save_pretrained``. ``python -m training.tune`` then fits the decision layer.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -116,19 +117,30 @@ class Labeled:
 
     def take(self, rows) -> "Labeled":
         rows = np.asarray(rows, dtype=int)
-        return Labeled([self.texts[i] for i in rows], self.p_pos[rows], self.sentiment3[rows], self.intent[rows],
-                       self.trust[rows], self.trust_known[rows], self.weight[rows],
-                       self.meta.iloc[rows].reset_index(drop=True))
+        return Labeled(
+            [self.texts[i] for i in rows],
+            self.p_pos[rows],
+            self.sentiment3[rows],
+            self.intent[rows],
+            self.trust[rows],
+            self.trust_known[rows],
+            self.weight[rows],
+            self.meta.iloc[rows].reset_index(drop=True),
+        )
 
     def __len__(self) -> int:
         return len(self.texts)
 
 
 def concat(parts: list[Labeled]) -> Labeled:
-    return Labeled(sum((p.texts for p in parts), []),
-                   *(np.concatenate([getattr(p, f) for p in parts])
-                     for f in ("p_pos", "sentiment3", "intent", "trust", "trust_known", "weight")),
-                   pd.concat([p.meta for p in parts], ignore_index=True))
+    return Labeled(
+        sum((p.texts for p in parts), []),
+        *(
+            np.concatenate([getattr(p, f) for p in parts])
+            for f in ("p_pos", "sentiment3", "intent", "trust", "trust_known", "weight")
+        ),
+        pd.concat([p.meta for p in parts], ignore_index=True),
+    )
 
 
 SHORT = {"neg": "negative", "neu": "neutral", "pos": "positive"}
@@ -159,10 +171,25 @@ def reviews_labeled(df: pd.DataFrame, split: np.ndarray, labels: dict, labeled_w
             sent, intent, sig = labels[row]
             s3[k], it[k], known[k] = SENTIMENTS.index(sent), INTENTS.index(intent), True
             tr[k] = [int(s in sig) for s in SIGNALS]
-    meta = pd.DataFrame({"source": "review", "domain": df["cat"].values, "style": "review", "split": split,
-                         "id": [f"s{r}" for r in df["row"].values]})
-    return Labeled(df["review"].tolist(), df["label"].values.astype(np.float32), s3, it, tr, known,
-                   np.where(known, labeled_weight, 1.0).astype(np.float32), meta)
+    meta = pd.DataFrame(
+        {
+            "source": "review",
+            "domain": df["cat"].values,
+            "style": "review",
+            "split": split,
+            "id": [f"s{r}" for r in df["row"].values],
+        }
+    )
+    return Labeled(
+        df["review"].tolist(),
+        df["label"].values.astype(np.float32),
+        s3,
+        it,
+        tr,
+        known,
+        np.where(known, labeled_weight, 1.0).astype(np.float32),
+        meta,
+    )
 
 
 def written_split(text: str) -> str:
@@ -178,14 +205,25 @@ def written(path: Path, weight: float, holdout_domains=()) -> Labeled | None:
         return None
     p = {"positive": 1.0, "negative": 0.0, "neutral": 0.5}
     split = ["test" if r.get("domain") in holdout_domains else written_split(r["text"]) for r in rows]
-    meta = pd.DataFrame({"source": "written", "domain": [r.get("domain", "") for r in rows],
-                         "style": [r.get("style", "review") for r in rows], "split": split,
-                         "id": [f"w{k}" for k in range(len(rows))]})
-    return Labeled([r["text"] for r in rows], np.array([p[r["sentiment"]] for r in rows], np.float32),
-                   np.array([SENTIMENTS.index(r["sentiment"]) for r in rows]),
-                   np.array([INTENTS.index(r["intent"]) for r in rows]),
-                   np.array([[int(s in r["signals"]) for s in SIGNALS] for r in rows], np.float32),
-                   np.ones(len(rows), bool), np.full(len(rows), weight, np.float32), meta)
+    meta = pd.DataFrame(
+        {
+            "source": "written",
+            "domain": [r.get("domain", "") for r in rows],
+            "style": [r.get("style", "review") for r in rows],
+            "split": split,
+            "id": [f"w{k}" for k in range(len(rows))],
+        }
+    )
+    return Labeled(
+        [r["text"] for r in rows],
+        np.array([p[r["sentiment"]] for r in rows], np.float32),
+        np.array([SENTIMENTS.index(r["sentiment"]) for r in rows]),
+        np.array([INTENTS.index(r["intent"]) for r in rows]),
+        np.array([[int(s in r["signals"]) for s in SIGNALS] for r in rows], np.float32),
+        np.ones(len(rows), bool),
+        np.full(len(rows), weight, np.float32),
+        meta,
+    )
 
 
 def all_data(tc: TrainConfig) -> tuple[Labeled, pd.DataFrame]:
@@ -224,16 +262,19 @@ def truncate(ids: list[int], limit: int) -> list[int]:
     if len(ids) <= limit:
         return ids
     head = limit // 4
-    return ids[:head] + ids[len(ids) - (limit - head):]
+    return ids[:head] + ids[len(ids) - (limit - head) :]
 
 
-def cache_hidden(enc, texts: list[str], cuts: list[int], max_tokens: int, cache_dir: Path, tag: str,
-                 bf16: bool = False):
+def cache_hidden(
+    enc, texts: list[str], cuts: list[int], max_tokens: int, cache_dir: Path, tag: str, bf16: bool = False
+):
     """Per text: fp16 hidden states entering each layer of ``cuts`` ({cut: [t, d] per text}) and the
     base embedding [n, d] (mean of the last layer), from one pass; cached on disk per cut."""
+
     def path_for(cut):
-        key = hashlib.sha256(json.dumps([enc.model.name_or_path, cut, max_tokens, texts, bf16],
-                                        ensure_ascii=False).encode()).hexdigest()[:12]
+        key = hashlib.sha256(
+            json.dumps([enc.model.name_or_path, cut, max_tokens, texts, bf16], ensure_ascii=False).encode()
+        ).hexdigest()[:12]
         return cache_dir / f"{tag}-{cut}-{key}.pt"
 
     base_path = path_for("base")
@@ -247,22 +288,25 @@ def cache_hidden(enc, texts: list[str], cuts: list[int], max_tokens: int, cache_
     lengths = np.array([len(s) for s in seqs])
     hidden: dict[int, list] = {c: [None] * len(seqs) for c in cuts}
     base = torch.zeros((len(seqs), enc.dim), dtype=torch.float32)
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16), \
-            tqdm(total=len(seqs), desc=f"cache {tag}", unit="post", mininterval=5) as bar:
+    with (
+        torch.inference_mode(),
+        torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16),
+        tqdm(total=len(seqs), desc=f"cache {tag}", unit="post", mininterval=5) as bar,
+    ):
         for idx in enc._batches(lengths, 64, 4096):
             width = int(lengths[idx].max())
             ids = torch.full((len(idx), width), tok.pad_token_id, dtype=torch.long)
             mask = torch.zeros((len(idx), width), dtype=torch.long)
             for r, w in enumerate(idx):
-                ids[r, :lengths[w]] = torch.tensor(seqs[w])
-                mask[r, :lengths[w]] = 1
+                ids[r, : lengths[w]] = torch.tensor(seqs[w])
+                mask[r, : lengths[w]] = 1
             out = enc.model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
             m = mask.unsqueeze(-1).float()
             emb = ((out.last_hidden_state.float() * m).sum(1) / m.sum(1)).float()
             for c in cuts:
                 h_cut = out.hidden_states[c]
                 for r, w in enumerate(idx):
-                    hidden[c][w] = h_cut[r, :lengths[w]].to(torch.float16).clone()
+                    hidden[c][w] = h_cut[r, : lengths[w]].to(torch.float16).clone()
             base[idx] = emb
             bar.update(len(idx))
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -275,7 +319,7 @@ def cache_hidden(enc, texts: list[str], cuts: list[int], max_tokens: int, cache_
 def batches(lengths: np.ndarray, batch_size: int, rng: random.Random):
     """Shuffled batches of similar length (little padding, random order)."""
     order = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
-    chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     rng.shuffle(chunks)
     return chunks
 
@@ -324,8 +368,9 @@ def losses(out: HeadOutput, y: Labeled, idx, base_emb, tc: TrainConfig, soft: So
     full = s3 >= 0
     polar_only = (~full) & ((p == 0) | (p == 1))
     pair = F.log_softmax(out.sentiment_logits[:, [0, 2]], -1)
-    l_sent = torch.where(full, -logp.gather(1, s3.clamp(min=0)[:, None])[:, 0],
-                         -(p * pair[:, 1] + (1 - p) * pair[:, 0]))
+    l_sent = torch.where(
+        full, -logp.gather(1, s3.clamp(min=0)[:, None])[:, 0], -(p * pair[:, 1] + (1 - p) * pair[:, 0])
+    )
     l_sent = _wmean(l_sent, w * (full | polar_only).float())
     it = torch.from_numpy(y.intent[idx])
     known = (it >= 0).float()
@@ -333,15 +378,19 @@ def losses(out: HeadOutput, y: Labeled, idx, base_emb, tc: TrainConfig, soft: So
     tk = torch.from_numpy(y.trust_known[idx]).float()
     tr = torch.from_numpy(y.trust[idx])
     pw = torch.from_numpy(pos_weight(y, tc.max_pos_weight))
-    l_tr = _wmean(F.binary_cross_entropy_with_logits(out.trust_logits, tr, reduction="none", pos_weight=pw).sum(1),
-                  w * tk)
+    l_tr = _wmean(
+        F.binary_cross_entropy_with_logits(out.trust_logits, tr, reduction="none", pos_weight=pw).sum(1), w * tk
+    )
     l_dis = (1 - F.cosine_similarity(out.embedding, base_emb, dim=-1)).mean()
     total = tc.w_sentiment * l_sent + tc.w_intent * l_int + tc.w_trust * l_tr + tc.w_distill * l_dis
     parts = {"sent": l_sent.item(), "intent": l_int.item(), "trust": l_tr.item(), "distill": l_dis.item()}
     if soft is not None:
         ts, ti, tt = soft.sentiment[idx], soft.intent[idx], soft.trust[idx]
-        l_kd = (-(ts * logp).sum(1).mean() - (ti * F.log_softmax(out.intent_logits, -1)).sum(1).mean()
-                + F.binary_cross_entropy_with_logits(out.trust_logits, tt))
+        l_kd = (
+            -(ts * logp).sum(1).mean()
+            - (ti * F.log_softmax(out.intent_logits, -1)).sum(1).mean()
+            + F.binary_cross_entropy_with_logits(out.trust_logits, tt)
+        )
         total = total + tc.w_teacher * l_kd
         parts["teacher"] = l_kd.item()
     return total, parts
@@ -353,12 +402,16 @@ def predict_cached(top: TunedTop, hidden, batch_size: int = 128) -> HeadOutput:
     lengths = np.array([h.shape[0] for h in hidden])
     cfg = top.cfg
     n = len(hidden)
-    res = HeadOutput(torch.zeros((n, cfg.hidden_size)), torch.zeros((n, cfg.sentiment_classes)),
-                     torch.zeros((n, len(cfg.intents))), torch.zeros((n, len(cfg.signals))))
+    res = HeadOutput(
+        torch.zeros((n, cfg.hidden_size)),
+        torch.zeros((n, cfg.sentiment_classes)),
+        torch.zeros((n, len(cfg.intents))),
+        torch.zeros((n, len(cfg.signals))),
+    )
     with torch.inference_mode():
         order = np.argsort(lengths)
         for i in range(0, len(order), batch_size):
-            idx = order[i:i + batch_size].tolist()
+            idx = order[i : i + batch_size].tolist()
             h, m = collate(hidden, idx)
             o = top(h, m)
             for f in ("embedding", "sentiment_logits", "intent_logits", "trust_logits"):
@@ -413,8 +466,13 @@ def train(tc: TrainConfig) -> Path:
     t0 = time.time()
     data, _ = all_data(tc)
     enc = load_encoder()
-    cfg = AnalyzerConfig(tuned_layers=tc.tuned_layers, hidden_size=enc.dim, num_layers=tc.layers,
-                         sentiment_classes=3, intent_follows_sentiment=True)
+    cfg = AnalyzerConfig(
+        tuned_layers=tc.tuned_layers,
+        hidden_size=enc.dim,
+        num_layers=tc.layers,
+        sentiment_classes=3,
+        intent_follows_sentiment=True,
+    )
     # one cache over every text (train, val, test) serves every run, teacher and student cuts alike
     cuts = sorted({cfg.cut, 8, 3} if tc.layers == 12 else {cfg.cut})
     hidden_all, base_all = states(enc, data, cuts, tc)
@@ -428,10 +486,12 @@ def train(tc: TrainConfig) -> Path:
     train_data = data.take(rows)
     hidden = [hidden_all[i] for i in rows]
     base_emb = base_all[torch.from_numpy(rows)]
-    print(f"training texts: {len(rows):,} ({int((train_data.meta.source == 'review').sum()):,} reviews, "
-          f"{int((train_data.meta.source == 'written').sum()):,} written posts); hand labels on "
-          f"{train_data.trust_known.mean():.0%}; layers {cfg.cut}..{cfg.num_layers - 1} tuned"
-          f"{'; teacher ' + str(tc.teacher) if tc.teacher else ''}")
+    print(
+        f"training texts: {len(rows):,} ({int((train_data.meta.source == 'review').sum()):,} reviews, "
+        f"{int((train_data.meta.source == 'written').sum()):,} written posts); hand labels on "
+        f"{train_data.trust_known.mean():.0%}; layers {cfg.cut}..{cfg.num_layers - 1} tuned"
+        f"{'; teacher ' + str(tc.teacher) if tc.teacher else ''}"
+    )
     val_rows = np.where((split == "val") & (data.meta["source"].values == "review"))[0]
     val_hidden = [hidden_all[i] for i in val_rows]
     yv = data.p_pos[val_rows].astype(int)
@@ -441,26 +501,33 @@ def train(tc: TrainConfig) -> Path:
     top = TunedTop(cfg, enc.model)
     for p in top.layers.parameters():  # the copies inherit the frozen base's flag: without this they never train
         p.requires_grad_(True)
-    opt = torch.optim.AdamW([{"params": list(top.layers.parameters()), "lr": tc.lr_layers},
-                             {"params": top.heads.parameters(), "lr": tc.lr_heads}],
-                            weight_decay=tc.weight_decay)
+    opt = torch.optim.AdamW(
+        [
+            {"params": list(top.layers.parameters()), "lr": tc.lr_layers},
+            {"params": top.heads.parameters(), "lr": tc.lr_heads},
+        ],
+        weight_decay=tc.weight_decay,
+    )
     lengths = np.array([h.shape[0] for h in hidden])
     steps = tc.epochs * math.ceil(len(hidden) / tc.batch_size)
     warm = max(1, steps // 20)
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)))
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm))
+    )
     acc = 0.0
     for epoch in range(tc.epochs):
         top.train()
         run: dict[str, float] = {}
-        with tqdm(batches(lengths, tc.batch_size, rng), desc=f"epoch {epoch + 1}/{tc.epochs}",
-                  unit="batch", mininterval=10) as bar:
+        with tqdm(
+            batches(lengths, tc.batch_size, rng), desc=f"epoch {epoch + 1}/{tc.epochs}", unit="batch", mininterval=10
+        ) as bar:
             for idx in bar:
                 h, m = collate(hidden, idx)
                 with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tc.bf16):
                     out = top(h, m)
-                out = HeadOutput(*(t.float() for t in (out.embedding, out.sentiment_logits,
-                                                       out.intent_logits, out.trust_logits)))
+                out = HeadOutput(
+                    *(t.float() for t in (out.embedding, out.sentiment_logits, out.intent_logits, out.trust_logits))
+                )
                 loss, parts_ = losses(out, train_data, idx, base_emb[idx], tc, soft)
                 opt.zero_grad()
                 loss.backward()
@@ -487,14 +554,23 @@ def train(tc: TrainConfig) -> Path:
     print("validation accuracy by n-gram weight: " + ", ".join(f"{w}: {a:.4f}" for w, a in zip(grid, accs)))
     cfg.temperature = fit_temperature(torch.from_numpy(np.stack([np.zeros_like(blended), blended], 1)).float(), yv)
     counts = data.meta.assign(labeled=data.trust_known).groupby(["source", "split"])["labeled"].agg(["size", "sum"])
-    cfg.training = {"config": {k: str(v) for k, v in asdict(tc).items()}, "val_accuracy_encoder": acc,
-                    "val_accuracy": max(accs), "train_texts": len(rows), "seconds": round(time.time() - t0),
-                    "rows": {f"{a}/{b}": [int(x), int(y)] for (a, b), (x, y) in counts.iterrows()}}
+    cfg.training = {
+        "config": {k: str(v) for k, v in asdict(tc).items()},
+        "val_accuracy_encoder": acc,
+        "val_accuracy": max(accs),
+        "train_texts": len(rows),
+        "seconds": round(time.time() - t0),
+        "rows": {f"{a}/{b}": [int(x), int(y)] for (a, b), (x, y) in counts.iterrows()},
+    }
     analyzer = Analyzer(enc, top, cfg, ngram=ngram)
     analyzer.save_pretrained(tc.out)
-    split_json = {"seed": tc.seed, "holdout_domains": list(tc.holdout_domains), "exclude_cat": tc.exclude_cat,
-                  "test_rows": np.where((split == "test") & (data.meta.source.values == "review"))[0].tolist(),
-                  "val_rows": val_rows.tolist()}
+    split_json = {
+        "seed": tc.seed,
+        "holdout_domains": list(tc.holdout_domains),
+        "exclude_cat": tc.exclude_cat,
+        "test_rows": np.where((split == "test") & (data.meta.source.values == "review"))[0].tolist(),
+        "val_rows": val_rows.tolist(),
+    }
     (Path(tc.out) / "split.json").write_text(json.dumps(split_json), encoding="utf-8")
     print(f"saved to {tc.out} in {time.time() - t0:.0f}s; temperature {cfg.temperature:.2f}")
     return Path(tc.out)

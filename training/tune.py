@@ -10,6 +10,7 @@ sentiment. The printed figures are honest estimates for those rows (each fold is
 settings fitted on the other folds); the shipped settings are then fitted on all of them and written
 into the analyzer's config. The rule labeler takes no part (``lexicon_weight`` 0).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,13 @@ NEUTRAL = np.round(np.arange(-1.5, 2.01, 0.25), 2)
 
 
 def take(raw: RawOutput, idx) -> RawOutput:
-    return RawOutput(raw.p_pos[idx], raw.intent[idx], raw.trust[idx], raw.embedding[idx],
-                     None if raw.sentiment3 is None else raw.sentiment3[idx])
+    return RawOutput(
+        raw.p_pos[idx],
+        raw.intent[idx],
+        raw.trust[idx],
+        raw.embedding[idx],
+        None if raw.sentiment3 is None else raw.sentiment3[idx],
+    )
 
 
 def _intent_f1(gold: np.ndarray, pred: np.ndarray) -> float:
@@ -97,8 +103,14 @@ def _macro(gold: np.ndarray, pred: np.ndarray) -> float:
 
 def predictions(raw: RawOutput, cfg) -> list[dict]:
     d = decisions(raw, cfg)
-    return [{"sentiment": {"label": d.sentiment[k]}, "intent": {"label": d.intent[k]},
-             "signals": [s for j, s in enumerate(SIGNALS) if d.signals[k, j]]} for k in range(len(d.intent))]
+    return [
+        {
+            "sentiment": {"label": d.sentiment[k]},
+            "intent": {"label": d.intent[k]},
+            "signals": [s for j, s in enumerate(SIGNALS) if d.signals[k, j]],
+        }
+        for k in range(len(d.intent))
+    ]
 
 
 def cross_validate(raw: RawOutput, gold, cfg0, folds: int = 5, seed: int = 0) -> dict:
@@ -133,8 +145,10 @@ def main() -> None:
     cfg = fit(raw, gold, analyzer.config)
     cfg.training["validation_cv"] = cv
     cfg.save(Path(path) / "analyzer_config.json")
-    print(f"fitted on all {len(gold)} rows: neutral bias {cfg.neutral_bias}, intent bias {cfg.intent_bias}, "
-          f"thresholds {cfg.signal_thresholds} -> {path}")
+    print(
+        f"fitted on all {len(gold)} rows: neutral bias {cfg.neutral_bias}, intent bias {cfg.intent_bias}, "
+        f"thresholds {cfg.signal_thresholds} -> {path}"
+    )
 
 
 if __name__ == "__main__":

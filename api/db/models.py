@@ -2,19 +2,34 @@
 
 Schema changes go through Alembic (``api/migrations``); never ``create_all`` in production code.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
+
 class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: DateTime(timezone=True), dict: JSON, list: JSON}
+
 
 class Tenant(Base):
     __tablename__ = "tenants"
@@ -32,6 +47,7 @@ class Tenant(Base):
     clusterer_version: Mapped[int] = mapped_column(Integer, default=0)
     reclustered_at: Mapped[dt.datetime | None]
 
+
 class ApiKey(Base):
     __tablename__ = "api_keys"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +59,7 @@ class ApiKey(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]
 
+
 class CommunityUser(Base):
     __tablename__ = "community_users"
     __table_args__ = (UniqueConstraint("tenant_id", "external_id"),)
@@ -53,11 +70,14 @@ class CommunityUser(Base):
     ledger: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # trust account state (model/ledger.py)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
+
 class Post(Base):
     __tablename__ = "posts"
-    __table_args__ = (UniqueConstraint("tenant_id", "external_id"),
-                      Index("ix_posts_tenant_status", "tenant_id", "status"),
-                      Index("ix_posts_tenant_created", "tenant_id", "created_at"))
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "external_id"),
+        Index("ix_posts_tenant_status", "tenant_id", "status"),
+        Index("ix_posts_tenant_created", "tenant_id", "created_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(200))
@@ -71,6 +91,7 @@ class Post(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     analysis: Mapped[PostAnalysis | None] = relationship(back_populates="post", uselist=False, lazy="joined")
     user: Mapped[CommunityUser | None] = relationship(lazy="joined")
+
 
 class PostAnalysis(Base):
     """One row per post, ever: the UNIQUE post_id makes re-delivered analysis tasks harmless."""
@@ -90,6 +111,7 @@ class PostAnalysis(Base):
     worker: Mapped[str | None] = mapped_column(String(100))
     post: Mapped[Post] = relationship(back_populates="analysis")
 
+
 class Idea(Base):
     __tablename__ = "ideas"
     __table_args__ = (UniqueConstraint("tenant_id", "cluster_id"),)
@@ -107,6 +129,7 @@ class Idea(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+
 class Vote(Base):
     __tablename__ = "votes"
     __table_args__ = (UniqueConstraint("idea_id", "user_id"),)
@@ -114,6 +137,7 @@ class Vote(Base):
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("community_users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
 
 class StaffResponse(Base):
     __tablename__ = "staff_responses"
@@ -125,6 +149,7 @@ class StaffResponse(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
+
 class StatusChange(Base):
     __tablename__ = "status_history"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,6 +159,7 @@ class StatusChange(Base):
     by: Mapped[str] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
 
 class Alert(Base):
     __tablename__ = "alerts"
@@ -151,6 +177,7 @@ class Alert(Base):
     acknowledged_at: Mapped[dt.datetime | None]
     resolved_at: Mapped[dt.datetime | None]
 
+
 class WebhookSubscription(Base):
     __tablename__ = "webhook_subscriptions"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -161,6 +188,7 @@ class WebhookSubscription(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
+
 class WebhookDelivery(Base):
     """The outbox: one row per event and subscription, written with the change; ``next_attempt_at`` is when
     it is due (or, while a sender holds it, when that sender's lease ends)."""
@@ -168,8 +196,7 @@ class WebhookDelivery(Base):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (Index("ix_webhook_deliveries_status_due", "status", "next_attempt_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"),
-                                                 index=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), index=True)
     event: Mapped[str] = mapped_column(String(50))
     payload: Mapped[dict] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -180,6 +207,7 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
+
 class Notification(Base):
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -188,6 +216,7 @@ class Notification(Base):
     text: Mapped[str] = mapped_column(Text)
     read: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
 
 class DeadLetter(Base):
     __tablename__ = "dead_letters"
@@ -198,6 +227,7 @@ class DeadLetter(Base):
     reason: Mapped[str] = mapped_column(Text)
     failed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
+
 class TaskLock(Base):
     """One row per held lock (per-tenant re-clustering): INSERT succeeds for exactly one holder."""
 
@@ -205,4 +235,3 @@ class TaskLock(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[dt.datetime]
-

@@ -1,4 +1,5 @@
 """Engine and sessions: SQLite (WAL, busy timeout, foreign keys) by default, PostgreSQL via psycopg 3."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

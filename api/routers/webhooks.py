@@ -1,4 +1,5 @@
 """/v1/webhooks: subscriptions (create, list, read, delete) and their delivery log."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
@@ -37,9 +38,15 @@ def _sub(session: Session, key: ApiKey, sub_id: int) -> WebhookSubscription:
     return s
 
 
-@router.post("", status_code=201, summary="Subscribe a URL to events (the response holds the signing secret)",
-             response_model=SubscriptionCreatedPublic)
-def create_subscription(body: SubscriptionIn, key: ApiKey = Depends(role(Role.admin)), session: Session = Depends(get_session)):
+@router.post(
+    "",
+    status_code=201,
+    summary="Subscribe a URL to events (the response holds the signing secret)",
+    response_model=SubscriptionCreatedPublic,
+)
+def create_subscription(
+    body: SubscriptionIn, key: ApiKey = Depends(role(Role.admin)), session: Session = Depends(get_session)
+):
     try:
         s = svc.subscribe(session, key.tenant_id, body.url, body.events)
     except ValueError as e:
@@ -55,20 +62,46 @@ def list_subscriptions(key: ApiKey = Depends(role(Role.admin)), session: Session
     return {"items": items, "count": len(items)}
 
 
-@router.get("/{sub_id}", summary="One subscription and its latest deliveries", response_model=SubscriptionDetailPublic,
-            responses=problems.responses(404))
+@router.get(
+    "/{sub_id}",
+    summary="One subscription and its latest deliveries",
+    response_model=SubscriptionDetailPublic,
+    responses=problems.responses(404),
+)
 def get_subscription(sub_id: IdPath, key: ApiKey = Depends(role(Role.admin)), session: Session = Depends(get_session)):
     s = _sub(session, key, sub_id)
-    ds = session.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id == s.id)
-                         .order_by(WebhookDelivery.id.desc()).limit(100))
-    return _json(s) | {"deliveries": [{"id": d.id, "event": d.event, "status": d.status, "attempts": d.attempts,
-                                       "last_status_code": d.last_status_code, "last_error": d.last_error,
-                                       "delivered_at": d.delivered_at} for d in ds]}
+    ds = session.scalars(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.subscription_id == s.id)
+        .order_by(WebhookDelivery.id.desc())
+        .limit(100)
+    )
+    return _json(s) | {
+        "deliveries": [
+            {
+                "id": d.id,
+                "event": d.event,
+                "status": d.status,
+                "attempts": d.attempts,
+                "last_status_code": d.last_status_code,
+                "last_error": d.last_error,
+                "delivered_at": d.delivered_at,
+            }
+            for d in ds
+        ]
+    }
 
 
-@router.delete("/{sub_id}", status_code=204, summary="Remove a subscription", response_class=Response,
-               responses=problems.responses(404))
-def delete_subscription(sub_id: IdPath, key: ApiKey = Depends(role(Role.admin)), session: Session = Depends(get_session)):
+@router.delete(
+    "/{sub_id}",
+    status_code=204,
+    summary="Remove a subscription",
+    response_class=Response,
+    responses=problems.responses(404),
+)
+def delete_subscription(
+    sub_id: IdPath, key: ApiKey = Depends(role(Role.admin)), session: Session = Depends(get_session)
+):
     session.delete(_sub(session, key, sub_id))
     session.commit()
     return Response(status_code=204)

@@ -1,6 +1,7 @@
 """Response schemas of the REST API (``XPublic`` for one resource, ``XsPublic`` for a list): they are
 the API's contract, shown in /openapi.json, from which a typed client is generated
 (tests/test_typed_client.py). Field names are those the routes have always returned."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +10,11 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 # the services build ISO strings with isoformat(); keep exactly those strings on the wire ("+00:00", not "Z")
-IsoDatetime = Annotated[dt.datetime, PlainSerializer(lambda t: t.isoformat(), return_type=str, when_used="json"),
-                        WithJsonSchema({"type": "string", "format": "date-time"})]
+IsoDatetime = Annotated[
+    dt.datetime,
+    PlainSerializer(lambda t: t.isoformat(), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class Public(BaseModel):
@@ -35,4 +39,3 @@ class ProblemPublic(Public):
 
 class HealthPublic(Public):
     status: str = Field(description='"ok" when the database answers')
-

@@ -1,4 +1,5 @@
 """Crisis alerts and their moderator notes."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +28,9 @@ class AlertPublic(Public):
     acknowledged_at: IsoDatetime | None
     resolved_at: IsoDatetime | None
     notes: list[AlertNotePublic]
-    detail: dict[str, Any] = Field(description="the detector's evidence: counts, baseline, signal mix, playbook, "
-                                               "post ids")
+    detail: dict[str, Any] = Field(
+        description="the detector's evidence: counts, baseline, signal mix, playbook, post ids"
+    )
 
 
 class AlertsPublic(Public):

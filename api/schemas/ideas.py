@@ -1,4 +1,5 @@
 """Ideas on the co-creation board: summaries, the detail page's history and responses, votes."""
+
 from __future__ import annotations
 
 from pydantic import Field

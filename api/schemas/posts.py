@@ -1,4 +1,5 @@
 """Posts: ingest results, a post with its analysis, pages of posts, staff replies."""
+
 from __future__ import annotations
 
 from pydantic import Field

@@ -1,4 +1,5 @@
 """Community users (trust ledger, level, four highs) and the staff response clock."""
+
 from __future__ import annotations
 
 from pydantic import Field

@@ -1,4 +1,5 @@
 """Webhook subscriptions and their delivery log."""
+
 from __future__ import annotations
 
 from pydantic import Field

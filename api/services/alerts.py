@@ -1,4 +1,5 @@
 """Alerts: the crisis detector's output stored per tenant, and the moderator's acknowledge/resolve."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,9 +39,13 @@ def after_analysis(session: Session, tenant_id: int, posts: list, analyses: list
     pending post (another worker's batch still running, a backlog being imported) wait until that one
     is analysed, and are then read from the database. A post older than what the detector has already
     read (it arrived late) is read at once, as a late post."""
-    tenant = session.scalars(select(Tenant).where(Tenant.id == tenant_id).with_for_update()
-                             .options(undefer(Tenant.crisis_state))
-                             .execution_options(populate_existing=True)).one()
+    tenant = session.scalars(
+        select(Tenant)
+        .where(Tenant.id == tenant_id)
+        .with_for_update()
+        .options(undefer(Tenant.crisis_state))
+        .execution_options(populate_existing=True)
+    ).one()
     det = detector_for(tenant)
     if det is None:
         return
@@ -63,18 +68,34 @@ def _aware(t: dt.datetime) -> dt.datetime:
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
-def _event(post_id: int, created_at: dt.datetime, idea_id: int | None, user_id: int | None,
-           sentiment_label: str, sentiment_score: float, signals, keywords):
+def _event(
+    post_id: int,
+    created_at: dt.datetime,
+    idea_id: int | None,
+    user_id: int | None,
+    sentiment_label: str,
+    sentiment_score: float,
+    signals,
+    keywords,
+):
     from model.crisis import PostEvent
 
-    return PostEvent(post_id=str(post_id), created_at=_aware(created_at), topic=idea_id if idea_id is not None else -1,
-                     sentiment_label=sentiment_label, sentiment_score=float(sentiment_score), signals=list(signals),
-                     user=str(user_id) if user_id else None, keywords=list(keywords))
+    return PostEvent(
+        post_id=str(post_id),
+        created_at=_aware(created_at),
+        topic=idea_id if idea_id is not None else -1,
+        sentiment_label=sentiment_label,
+        sentiment_score=float(sentiment_score),
+        signals=list(signals),
+        user=str(user_id) if user_id else None,
+        keywords=list(keywords),
+    )
 
 
 def _batch_event(p: Post, a):
-    return _event(p.id, p.created_at, p.idea_id, p.user_id, a.sentiment["label"], a.sentiment["score"],
-                  a.signals, a.keywords)
+    return _event(
+        p.id, p.created_at, p.idea_id, p.user_id, a.sentiment["label"], a.sentiment["score"], a.signals, a.keywords
+    )
 
 
 def _fed(tenant: Tenant) -> tuple[dt.datetime, int] | None:
@@ -98,12 +119,26 @@ def _due_events(session: Session, tenant: Tenant) -> list:
     """Analysed posts after the last one read and before the oldest recent pending post, oldest first;
     moves the tenant's read mark past them."""
     fed = _fed(tenant)
-    hold = session.scalar(select(func.min(Post.created_at)).where(
-        Post.tenant_id == tenant.id, Post.status == "pending",
-        Post.received_at > dt.datetime.now(dt.UTC) - HOLD))
-    q = (select(Post.id, Post.created_at, Post.idea_id, Post.user_id, PostAnalysis.sentiment_label, PostAnalysis.sentiment_score, PostAnalysis.signals,
-                PostAnalysis.keywords).join(PostAnalysis, PostAnalysis.post_id == Post.id)
-         .where(Post.tenant_id == tenant.id).order_by(Post.created_at, Post.id))
+    hold = session.scalar(
+        select(func.min(Post.created_at)).where(
+            Post.tenant_id == tenant.id, Post.status == "pending", Post.received_at > dt.datetime.now(dt.UTC) - HOLD
+        )
+    )
+    q = (
+        select(
+            Post.id,
+            Post.created_at,
+            Post.idea_id,
+            Post.user_id,
+            PostAnalysis.sentiment_label,
+            PostAnalysis.sentiment_score,
+            PostAnalysis.signals,
+            PostAnalysis.keywords,
+        )
+        .join(PostAnalysis, PostAnalysis.post_id == Post.id)
+        .where(Post.tenant_id == tenant.id)
+        .order_by(Post.created_at, Post.id)
+    )
     if fed is not None:
         q = q.where(or_(Post.created_at > fed[0], and_(Post.created_at == fed[0], Post.id > fed[1])))
     if hold is not None:
@@ -121,13 +156,24 @@ def store_update(session: Session, tenant_id: int, u: dict) -> Alert:
     row = session.scalar(select(Alert).where(Alert.tenant_id == tenant_id, Alert.alert_key == key))
     opened = dt.datetime.fromisoformat(a["opened_at"]) if isinstance(a["opened_at"], str) else a["opened_at"]
     if row is None:
-        row = Alert(tenant_id=tenant_id, alert_key=key, kind=a.get("kind", "crisis"),
-                    severity=int(a.get("severity", 1)), label=a.get("label", ""), opened_at=opened, detail=a)
+        row = Alert(
+            tenant_id=tenant_id,
+            alert_key=key,
+            kind=a.get("kind", "crisis"),
+            severity=int(a.get("severity", 1)),
+            label=a.get("label", ""),
+            opened_at=opened,
+            detail=a,
+        )
         session.add(row)
         session.flush()
         if row.kind == "crisis":
-            webhooks.emit(session, tenant_id, "alert.opened", {"alert_id": row.id, "label": row.label,
-                                                               "severity": row.severity, "kind": row.kind})
+            webhooks.emit(
+                session,
+                tenant_id,
+                "alert.opened",
+                {"alert_id": row.id, "label": row.label, "severity": row.severity, "kind": row.kind},
+            )
     else:
         row.severity, row.label, row.detail = int(a.get("severity", row.severity)), a.get("label", row.label), a
     return row
@@ -135,11 +181,20 @@ def store_update(session: Session, tenant_id: int, u: dict) -> Alert:
 
 def alert_json(a: Alert) -> dict:
     due = a.opened_at + dt.timedelta(hours=1)
-    return {"id": a.id, "alert_key": a.alert_key, "kind": a.kind, "severity": a.severity, "label": a.label,
-            "status": a.status, "opened_at": a.opened_at.isoformat(), "respond_by": due.isoformat(),
-            "acknowledged_at": a.acknowledged_at.isoformat() if a.acknowledged_at else None,
-            "resolved_at": a.resolved_at.isoformat() if a.resolved_at else None, "notes": a.notes,
-            "detail": a.detail}
+    return {
+        "id": a.id,
+        "alert_key": a.alert_key,
+        "kind": a.kind,
+        "severity": a.severity,
+        "label": a.label,
+        "status": a.status,
+        "opened_at": a.opened_at.isoformat(),
+        "respond_by": due.isoformat(),
+        "acknowledged_at": a.acknowledged_at.isoformat() if a.acknowledged_at else None,
+        "resolved_at": a.resolved_at.isoformat() if a.resolved_at else None,
+        "notes": a.notes,
+        "detail": a.detail,
+    }
 
 
 def list_alerts(session: Session, tenant_id: int, status: str | None = None, kind: str | None = None) -> list[Alert]:

@@ -1,4 +1,5 @@
 """Analyse pending posts and record the results exactly once (the UNIQUE post_id decides)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +27,7 @@ def _insert(session: Session):
     return insert(PostAnalysis)
 
 
-def analyse_pending(session: Session, post_ids: list[int], analyzer, worker: str,
-                    fill_to: int = 0) -> BatchOutcome:
+def analyse_pending(session: Session, post_ids: list[int], analyzer, worker: str, fill_to: int = 0) -> BatchOutcome:
     """Analyse those of ``post_ids`` that are still pending; hooks run only for rows this call wrote.
 
     Raises whatever the analyzer raises (the caller bisects the batch and retries).
@@ -35,21 +35,38 @@ def analyse_pending(session: Session, post_ids: list[int], analyzer, worker: str
     if fill_to and len(post_ids) < fill_to:
         # a task for a few posts (single-post requests) takes other waiting posts along, so the analyzer
         # works on full batches; a later task for those finds them analysed and skips them
-        extra = session.scalars(select(Post.id).where(Post.status == "pending", Post.id.not_in(post_ids))
-                                .order_by(Post.id).limit(fill_to - len(post_ids))).all()
+        extra = session.scalars(
+            select(Post.id)
+            .where(Post.status == "pending", Post.id.not_in(post_ids))
+            .order_by(Post.id)
+            .limit(fill_to - len(post_ids))
+        ).all()
         post_ids = [*post_ids, *extra]
-    posts = list(session.scalars(select(Post).where(Post.id.in_(post_ids), Post.status == "pending")
-                                 .order_by(Post.id)).unique())
+    posts = list(
+        session.scalars(select(Post).where(Post.id.in_(post_ids), Post.status == "pending").order_by(Post.id)).unique()
+    )
     if not posts:
         return BatchOutcome([], len(post_ids))
     results = analyzer.analyze([p.text for p in posts])
-    rows = [{"post_id": p.id, "sentiment_label": a.sentiment["label"], "sentiment_score": float(a.sentiment["score"]),
-             "intent": a.intent["label"], "intent_scores": a.intent["scores"], "trust": a.trust,
-             "signals": list(a.signals), "keywords": list(a.keywords),
-             "embedding": np.asarray(a.embedding, np.float32).tobytes(), "worker": worker,
-             "analyzed_at": dt.datetime.now(dt.UTC)} for p, a in zip(posts, results)]
-    stmt = _insert(session).values(rows).on_conflict_do_nothing(index_elements=["post_id"]).returning(
-        PostAnalysis.post_id)
+    rows = [
+        {
+            "post_id": p.id,
+            "sentiment_label": a.sentiment["label"],
+            "sentiment_score": float(a.sentiment["score"]),
+            "intent": a.intent["label"],
+            "intent_scores": a.intent["scores"],
+            "trust": a.trust,
+            "signals": list(a.signals),
+            "keywords": list(a.keywords),
+            "embedding": np.asarray(a.embedding, np.float32).tobytes(),
+            "worker": worker,
+            "analyzed_at": dt.datetime.now(dt.UTC),
+        }
+        for p, a in zip(posts, results)
+    ]
+    stmt = (
+        _insert(session).values(rows).on_conflict_do_nothing(index_elements=["post_id"]).returning(PostAnalysis.post_id)
+    )
     written = set(session.scalars(stmt).all())
     session.execute(update(Post).where(Post.id.in_([p.id for p in posts])).values(status="analyzed"))
     session.flush()
@@ -64,8 +81,12 @@ def analyse_pending(session: Session, post_ids: list[int], analyzer, worker: str
             alerts.after_analysis(session, tenant_id, mine, [by_post[p.id] for p in mine])
             users.after_analysis(session, tenant_id, mine, [by_post[p.id] for p in mine])
             for p in mine:
-                webhooks.emit(session, tenant_id, "post.analyzed", {"post_id": p.id, "external_id": p.external_id,
-                                                                   "analysis": _brief(by_post[p.id])})
+                webhooks.emit(
+                    session,
+                    tenant_id,
+                    "post.analyzed",
+                    {"post_id": p.id, "external_id": p.external_id, "analysis": _brief(by_post[p.id])},
+                )
     return BatchOutcome([p.id for p in fresh], len(post_ids) - len(fresh))
 
 
@@ -92,5 +113,8 @@ def record_failure(session: Session, post_id: int, reason: str, max_attempts: in
 
 def pending_ids(session: Session, older_than: dt.timedelta, limit: int = 10_000) -> list[int]:
     cutoff = dt.datetime.now(dt.UTC) - older_than
-    return list(session.scalars(select(Post.id).where(Post.status == "pending", Post.received_at <= cutoff)
-                                .order_by(Post.id).limit(limit)))
+    return list(
+        session.scalars(
+            select(Post.id).where(Post.status == "pending", Post.received_at <= cutoff).order_by(Post.id).limit(limit)
+        )
+    )

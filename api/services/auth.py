@@ -1,5 +1,6 @@
 """Tenants and API keys. Keys are shown once; the database keeps only a SHA-256 hash and a public prefix.
 Web sign-ins get a random session id that maps, server-side, to the key's prefix and hash (never the key)."""
+
 from __future__ import annotations
 
 import datetime as dt

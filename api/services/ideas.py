@@ -1,4 +1,5 @@
 """Ideas: online assignment of new feature requests, scheduled re-clustering with stable ids, PM actions."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,9 +10,19 @@ import numpy as np
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from api.db.models import (CommunityUser, Idea, Notification, Post, PostAnalysis, StaffResponse, StatusChange,
-                           TaskLock, Tenant, Vote)
 from api import queue
+from api.db.models import (
+    CommunityUser,
+    Idea,
+    Notification,
+    Post,
+    PostAnalysis,
+    StaffResponse,
+    StatusChange,
+    TaskLock,
+    Tenant,
+    Vote,
+)
 from api.services import webhooks
 from model.clustering import IdeaClusterer
 from model.ideas import IDEA_INTENT, summarize
@@ -45,8 +56,12 @@ def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses
     m = clusterer_of(tenant)
     if m is not None and m.n_clusters_:
         ids = m.predict(np.stack([a.embedding for _, a in fr]))
-        by_cluster = {i.cluster_id: i.id for i in session.scalars(
-            select(Idea).where(Idea.tenant_id == tenant_id, Idea.cluster_id.in_([int(c) for c in set(ids)])))}
+        by_cluster = {
+            i.cluster_id: i.id
+            for i in session.scalars(
+                select(Idea).where(Idea.tenant_id == tenant_id, Idea.cluster_id.in_([int(c) for c in set(ids)]))
+            )
+        }
         for (p, _), c in zip(fr, ids):
             target = by_cluster.get(int(m.resolve(int(c)))) if c >= 0 else None
             if target is not None:
@@ -54,9 +69,17 @@ def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses
     last = tenant.reclustered_at
     if last is not None:
         last = last if last.tzinfo else last.replace(tzinfo=dt.UTC)
-    waiting = session.scalar(select(func.count()).select_from(Post).join(PostAnalysis).where(
-        Post.tenant_id == tenant_id, Post.idea_id.is_(None), PostAnalysis.intent == IDEA_INTENT,
-        Post.received_at > (last or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))))
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(Post)
+        .join(PostAnalysis)
+        .where(
+            Post.tenant_id == tenant_id,
+            Post.idea_id.is_(None),
+            PostAnalysis.intent == IDEA_INTENT,
+            Post.received_at > (last or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)),
+        )
+    )
     clustered = sum(m.sizes_) if m is not None and m.n_clusters_ else 0
     if waiting < max(RECLUSTER_AFTER_NEW, 0.05 * clustered):
         return
@@ -65,8 +88,9 @@ def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses
     if wait_s <= 0:
         queue.enqueue(session, "recluster_tenant", tenant_id, key=("recluster", tenant_id))
     else:  # the task drops a deferred request when another re-clustering ran after it was made
-        queue.enqueue(session, "recluster_tenant", tenant_id, time.time(), delay_s=wait_s + 0.5,
-                      key=("recluster", tenant_id))
+        queue.enqueue(
+            session, "recluster_tenant", tenant_id, time.time(), delay_s=wait_s + 0.5, key=("recluster", tenant_id)
+        )
 
 
 def _live(session: Session, idea_id: int) -> int:
@@ -96,16 +120,19 @@ def release_lock(session: Session, name: str, holder: str) -> None:
     session.execute(delete(TaskLock).where(TaskLock.name == name, TaskLock.holder == holder))
 
 
-def recluster(session: Session, tenant_id: int, segmenter=None, min_cluster_size: int | None = None,
-              granularity: str = "idea") -> dict:
+def recluster(
+    session: Session, tenant_id: int, segmenter=None, min_cluster_size: int | None = None, granularity: str = "idea"
+) -> dict:
     """Re-cluster every feature request of the tenant, keeping the ids of ideas that persist.
 
     ``granularity`` applies to a tenant's first clustering (later ones keep the saved clusterer's)."""
     tenant = session.get(Tenant, tenant_id)
-    rows = session.execute(select(Post.id, Post.text, Post.user_id, Post.idea_id, PostAnalysis.embedding,
-                                  PostAnalysis.sentiment_score).join(PostAnalysis)
-                           .where(Post.tenant_id == tenant_id, PostAnalysis.intent == IDEA_INTENT)
-                           .order_by(Post.id)).all()
+    rows = session.execute(
+        select(Post.id, Post.text, Post.user_id, Post.idea_id, PostAnalysis.embedding, PostAnalysis.sentiment_score)
+        .join(PostAnalysis)
+        .where(Post.tenant_id == tenant_id, PostAnalysis.intent == IDEA_INTENT)
+        .order_by(Post.id)
+    ).all()
     idea_rows = {i.id: i for i in session.scalars(select(Idea).where(Idea.tenant_id == tenant_id))}
     old = clusterer_of(tenant)
     if old is None:
@@ -121,8 +148,9 @@ def recluster(session: Session, tenant_id: int, segmenter=None, min_cluster_size
     by_cluster = {i.cluster_id: i for i in idea_rows.values()}
     texts = [r.text for r in rows]
     words = segmenter.words if segmenter is not None else (lambda t: t.split())
-    sums = {s.id: s for s in summarize(m, labels, texts, words, X, [r.id for r in rows],
-                                       [r.sentiment_score for r in rows])}
+    sums = {
+        s.id: s for s in summarize(m, labels, texts, words, X, [r.id for r in rows], [r.sentiment_score for r in rows])
+    }
     created = 0
     for cid, s in sums.items():
         idea = by_cluster.get(cid)
@@ -132,8 +160,12 @@ def recluster(session: Session, tenant_id: int, segmenter=None, min_cluster_size
             session.flush()
             by_cluster[cid] = idea
             created += 1
-            webhooks.emit(session, tenant_id, "idea.created", {"idea_id": idea.id, "title": idea.title,
-                                                               "keywords": idea.keywords, "posts": s.size})
+            webhooks.emit(
+                session,
+                tenant_id,
+                "idea.created",
+                {"idea_id": idea.id, "title": idea.title, "keywords": idea.keywords, "posts": s.size},
+            )
         else:
             if not idea.title_locked:
                 idea.title = s.label
@@ -157,17 +189,26 @@ def supporters(session: Session, idea_id: int) -> set[int]:
 
 def idea_summaries(session: Session, idea_ids: list[int]) -> dict[int, dict]:
     """Post count, mean sentiment, last post, supporters and votes of many ideas in three grouped queries."""
-    out = {i: {"posts": 0, "sentiment_mean": None, "last_post_at": None, "supporters": set(), "votes": 0}
-           for i in idea_ids}
+    out = {
+        i: {"posts": 0, "sentiment_mean": None, "last_post_at": None, "supporters": set(), "votes": 0} for i in idea_ids
+    }
     if not idea_ids:
         return out
     for iid, n, mean, last in session.execute(
-            select(Post.idea_id, func.count(Post.id), func.avg(PostAnalysis.sentiment_score), func.max(Post.created_at))
-            .select_from(Post).join(PostAnalysis).where(Post.idea_id.in_(idea_ids)).group_by(Post.idea_id)):
-        out[iid] |= {"posts": n, "sentiment_mean": round(float(mean), 4) if mean is not None else None,
-                     "last_post_at": last.isoformat() if last else None}
-    for iid, uid in session.execute(select(Post.idea_id, Post.user_id).distinct()
-                                    .where(Post.idea_id.in_(idea_ids), Post.user_id.is_not(None))):
+        select(Post.idea_id, func.count(Post.id), func.avg(PostAnalysis.sentiment_score), func.max(Post.created_at))
+        .select_from(Post)
+        .join(PostAnalysis)
+        .where(Post.idea_id.in_(idea_ids))
+        .group_by(Post.idea_id)
+    ):
+        out[iid] |= {
+            "posts": n,
+            "sentiment_mean": round(float(mean), 4) if mean is not None else None,
+            "last_post_at": last.isoformat() if last else None,
+        }
+    for iid, uid in session.execute(
+        select(Post.idea_id, Post.user_id).distinct().where(Post.idea_id.in_(idea_ids), Post.user_id.is_not(None))
+    ):
         out[iid]["supporters"].add(uid)
     for iid, uid in session.execute(select(Vote.idea_id, Vote.user_id).where(Vote.idea_id.in_(idea_ids))):
         out[iid]["supporters"].add(uid)
@@ -179,16 +220,28 @@ def idea_json(session: Session, idea: Idea, detail: bool = False, summary: dict 
     """The idea as the API shows it; ``summary`` (from ``idea_summaries``) saves the per-idea queries."""
     sm = summary if summary is not None else idea_summaries(session, [idea.id])[idea.id]
     sup = sm["supporters"]
-    out = {"id": idea.id, "title": idea.title, "keywords": idea.keywords, "status": idea.status,
-           "posts": sm["posts"], "supporters": len(sup), "votes": sm["votes"], "sentiment_mean": sm["sentiment_mean"],
-           "last_post_at": sm["last_post_at"], "merged_into": idea.merged_into,
-           "created_at": idea.created_at.isoformat(), "quotes": idea.quotes}
+    out = {
+        "id": idea.id,
+        "title": idea.title,
+        "keywords": idea.keywords,
+        "status": idea.status,
+        "posts": sm["posts"],
+        "supporters": len(sup),
+        "votes": sm["votes"],
+        "sentiment_mean": sm["sentiment_mean"],
+        "last_post_at": sm["last_post_at"],
+        "merged_into": idea.merged_into,
+        "created_at": idea.created_at.isoformat(),
+        "quotes": idea.quotes,
+    }
     if detail:
         hist = session.scalars(select(StatusChange).where(StatusChange.idea_id == idea.id).order_by(StatusChange.at))
-        out["history"] = [{"from": h.from_status, "to": h.to_status, "by": h.by, "at": h.at.isoformat(),
-                           "note": h.note} for h in hist]
-        resp = session.scalars(select(StaffResponse).where(StaffResponse.idea_id == idea.id)
-                               .order_by(StaffResponse.created_at))
+        out["history"] = [
+            {"from": h.from_status, "to": h.to_status, "by": h.by, "at": h.at.isoformat(), "note": h.note} for h in hist
+        ]
+        resp = session.scalars(
+            select(StaffResponse).where(StaffResponse.idea_id == idea.id).order_by(StaffResponse.created_at)
+        )
         out["responses"] = [{"staff": r.staff, "text": r.text, "at": r.created_at.isoformat()} for r in resp]
         users = session.scalars(select(CommunityUser).where(CommunityUser.id.in_(sup))) if sup else []
         out["supporter_ids"] = sorted(u.external_id for u in users)
@@ -202,18 +255,27 @@ def idea_stats(session: Session, tenant_id: int, ideas: list[Idea]) -> list:
     ids = [i.id for i in ideas]
     support: dict[int, list] = {i: [] for i in ids}
     sents: dict[int, list] = {i: [] for i in ids}
-    users = dict(session.execute(select(CommunityUser.id, CommunityUser.external_id)
-                                 .where(CommunityUser.tenant_id == tenant_id)).all())
+    users = dict(
+        session.execute(
+            select(CommunityUser.id, CommunityUser.external_id).where(CommunityUser.tenant_id == tenant_id)
+        ).all()
+    )
     for iid, uid, at, score in session.execute(
-            select(Post.idea_id, Post.user_id, Post.created_at, PostAnalysis.sentiment_score)
-            .join(PostAnalysis, PostAnalysis.post_id == Post.id).where(Post.idea_id.in_(ids))):
+        select(Post.idea_id, Post.user_id, Post.created_at, PostAnalysis.sentiment_score)
+        .join(PostAnalysis, PostAnalysis.post_id == Post.id)
+        .where(Post.idea_id.in_(ids))
+    ):
         if uid is not None:
             support[iid].append(Support(users.get(uid, str(uid)), _utc(at), "post"))
         sents[iid].append(float(score))
-    for iid, uid, at in session.execute(select(Vote.idea_id, Vote.user_id, Vote.created_at).where(Vote.idea_id.in_(ids))):
+    for iid, uid, at in session.execute(
+        select(Vote.idea_id, Vote.user_id, Vote.created_at).where(Vote.idea_id.in_(ids))
+    ):
         support[iid].append(Support(users.get(uid, str(uid)), _utc(at), "vote"))
-    return [IdeaStats(i.id, _utc(i.created_at), i.status, list(i.tags or []), i.area, support[i.id], sents[i.id])
-            for i in ideas]
+    return [
+        IdeaStats(i.id, _utc(i.created_at), i.status, list(i.tags or []), i.area, support[i.id], sents[i.id])
+        for i in ideas
+    ]
 
 
 def _utc(t: dt.datetime) -> dt.datetime:
@@ -223,12 +285,17 @@ def _utc(t: dt.datetime) -> dt.datetime:
 SORTS = ("trending", "most_wanted", "newest", "most_negative")
 
 
-def list_ideas(session: Session, tenant_id: int, status: str | None = None, sort: str = "most_wanted",
-               limit: int = 50, now: dt.datetime | None = None) -> list[dict]:
+def list_ideas(
+    session: Session,
+    tenant_id: int,
+    status: str | None = None,
+    sort: str = "most_wanted",
+    limit: int = 50,
+    now: dt.datetime | None = None,
+) -> list[dict]:
     """Ideas ranked by one of model/ranking.py's sorts; "most_wanted" weighs super users more (capped)."""
-    from model.ranking import rank
-
     from api.services.users import vote_weights
+    from model.ranking import rank
 
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
@@ -239,8 +306,11 @@ def list_ideas(session: Session, tenant_id: int, status: str | None = None, sort
     stats = idea_stats(session, tenant_id, list(ideas.values()))
     ext_weight = {}
     if sort == "most_wanted":
-        by_ext = dict(session.execute(select(CommunityUser.id, CommunityUser.external_id)
-                                      .where(CommunityUser.tenant_id == tenant_id)).all())
+        by_ext = dict(
+            session.execute(
+                select(CommunityUser.id, CommunityUser.external_id).where(CommunityUser.tenant_id == tenant_id)
+            ).all()
+        )
         ext_weight = {by_ext[k]: w for k, w in vote_weights(session, tenant_id).items() if k in by_ext}
     if now is None:  # rank "now" as of the newest support, so a replayed or quiet community still trends
         latest = [s.at for st in stats for s in st.support]
@@ -283,8 +353,12 @@ def set_status(session: Session, idea: Idea, status: str, by: str, note: str | N
         return
     session.add(StatusChange(idea_id=idea.id, from_status=idea.status, to_status=status, by=by, note=note))
     old, idea.status = idea.status, status
-    webhooks.emit(session, idea.tenant_id, "idea.status_changed",
-                  {"idea_id": idea.id, "title": idea.title, "from": old, "to": status, "by": by})
+    webhooks.emit(
+        session,
+        idea.tenant_id,
+        "idea.status_changed",
+        {"idea_id": idea.id, "title": idea.title, "from": old, "to": status, "by": by},
+    )
     notify_supporters(session, idea, f"「{idea.title}」状态更新：{old} → {status}")
 
 
@@ -305,8 +379,11 @@ def merge(session: Session, source: Idea, target: Idea, by: str) -> None:
     source.merged_into = target.id
     tenant = session.get(Tenant, source.tenant_id)
     m = clusterer_of(tenant)
-    if m is not None and source.cluster_id in set(m.cluster_ids_.tolist()) and \
-            target.cluster_id in set(m.cluster_ids_.tolist()):
+    if (
+        m is not None
+        and source.cluster_id in set(m.cluster_ids_.tolist())
+        and target.cluster_id in set(m.cluster_ids_.tolist())
+    ):
         m.merge(source.cluster_id, target.cluster_id)
         tenant.clusterer = m.to_bytes()
         tenant.clusterer_version += 1

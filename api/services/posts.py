@@ -1,4 +1,5 @@
 """Posts: idempotent ingest that commits before anything is analysed, reading and listing."""
+
 from __future__ import annotations
 
 import base64
@@ -23,8 +24,9 @@ class PostIn(BaseModel):
     external_id: str = Field(min_length=1, max_length=200, description="the platform's id; unique per tenant")
     user_id: str | None = Field(None, max_length=200, description="the author's id on the platform")
     text: str = Field(description="the post's text (Chinese); not empty, at most COCREATE_MAX_TEXT_CHARS")
-    created_at: dt.datetime | None = Field(None, description="ISO 8601; without a zone it is taken as UTC; "
-                                                             "default: time received")
+    created_at: dt.datetime | None = Field(
+        None, description="ISO 8601; without a zone it is taken as UTC; default: time received"
+    )
 
     @field_validator("external_id")
     @classmethod
@@ -91,18 +93,30 @@ def ingest(session: Session, tenant: Tenant, items: list[Any], settings: Setting
         except ValidationError as e:
             for err in e.errors():
                 loc = ".".join(str(x) for x in err["loc"]) or "item"
-                out.errors.append({"index": i, "external_id": ext, "field": loc, "status": 422,
-                                   "message": err["msg"]})
+                out.errors.append({"index": i, "external_id": ext, "field": loc, "status": 422, "message": err["msg"]})
             continue
         if len(p.text) > settings.max_text_chars:
-            out.errors.append({"index": i, "external_id": p.external_id, "field": "text", "status": 413,
-                               "message": f"text has {len(p.text)} characters; the limit is "
-                                          f"{settings.max_text_chars} (COCREATE_MAX_TEXT_CHARS)"})
+            out.errors.append(
+                {
+                    "index": i,
+                    "external_id": p.external_id,
+                    "field": "text",
+                    "status": 413,
+                    "message": f"text has {len(p.text)} characters; the limit is "
+                    f"{settings.max_text_chars} (COCREATE_MAX_TEXT_CHARS)",
+                }
+            )
             continue
         valid.append((i, p))
     ext_ids = [p.external_id for _, p in valid]
-    existing = {r.external_id: r for r in session.scalars(
-        select(Post).where(Post.tenant_id == tenant.id, Post.external_id.in_(ext_ids)))} if ext_ids else {}
+    existing = (
+        {
+            r.external_id: r
+            for r in session.scalars(select(Post).where(Post.tenant_id == tenant.id, Post.external_id.in_(ext_ids)))
+        }
+        if ext_ids
+        else {}
+    )
     users: dict = {}
     now = dt.datetime.now(dt.UTC)
     seen: dict[str, Post] = {}
@@ -110,18 +124,33 @@ def ingest(session: Session, tenant: Tenant, items: list[Any], settings: Setting
         old = existing.get(p.external_id) or seen.get(p.external_id)
         if old is not None:
             if old.text != p.text:
-                out.errors.append({"index": i, "external_id": p.external_id, "field": "text", "status": 409,
-                                   "message": "external_id already used for a post with different text; the "
-                                              "stored post is kept (use a new external_id for a new post)"})
+                out.errors.append(
+                    {
+                        "index": i,
+                        "external_id": p.external_id,
+                        "field": "text",
+                        "status": 409,
+                        "message": "external_id already used for a post with different text; the "
+                        "stored post is kept (use a new external_id for a new post)",
+                    }
+                )
                 continue
-            out.results.append({"index": i, "external_id": p.external_id, "id": old.id, "duplicate": True,
-                                "status": old.status})
+            out.results.append(
+                {"index": i, "external_id": p.external_id, "id": old.id, "duplicate": True, "status": old.status}
+            )
             continue
         created = p.created_at or now
         if created.tzinfo is None:
             created = created.replace(tzinfo=dt.UTC)
-        post = Post(tenant_id=tenant.id, external_id=p.external_id, text=p.text, created_at=created,
-                    received_at=now, user_id=_user(session, tenant.id, p.user_id, users), status="pending")
+        post = Post(
+            tenant_id=tenant.id,
+            external_id=p.external_id,
+            text=p.text,
+            created_at=created,
+            received_at=now,
+            user_id=_user(session, tenant.id, p.user_id, users),
+            status="pending",
+        )
         session.add(post)
         seen[p.external_id] = post
         out.results.append({"index": i, "external_id": p.external_id, "post": post, "duplicate": False})
@@ -138,21 +167,35 @@ def queue_analysis(session: Session, post_ids: list[int], batch: int) -> None:
     """Analysis tasks for ``post_ids`` (``batch`` posts each), sent once this transaction commits; a crash
     before they are sent leaves pending posts, which the recovery sweep re-queues."""
     for i in range(0, len(post_ids), batch):
-        queue.enqueue(session, "analyze_posts", post_ids[i:i + batch])
+        queue.enqueue(session, "analyze_posts", post_ids[i : i + batch])
 
 
 def analysis_json(a: PostAnalysis | None) -> dict | None:
     if a is None:
         return None
-    return {"sentiment": {"label": a.sentiment_label, "score": a.sentiment_score},
-            "intent": {"label": a.intent, "scores": a.intent_scores}, "trust": a.trust, "signals": a.signals,
-            "keywords": a.keywords, "analyzed_at": a.analyzed_at.isoformat() if a.analyzed_at else None}
+    return {
+        "sentiment": {"label": a.sentiment_label, "score": a.sentiment_score},
+        "intent": {"label": a.intent, "scores": a.intent_scores},
+        "trust": a.trust,
+        "signals": a.signals,
+        "keywords": a.keywords,
+        "analyzed_at": a.analyzed_at.isoformat() if a.analyzed_at else None,
+    }
 
 
 def post_json(p: Post) -> dict:
-    return {"id": p.id, "external_id": p.external_id, "user_id": p.user.external_id if p.user else None,
-            "text": p.text, "created_at": _iso(p.created_at), "received_at": _iso(p.received_at),
-            "status": p.status, "idea_id": p.idea_id, "flagged": p.flagged, "analysis": analysis_json(p.analysis)}
+    return {
+        "id": p.id,
+        "external_id": p.external_id,
+        "user_id": p.user.external_id if p.user else None,
+        "text": p.text,
+        "created_at": _iso(p.created_at),
+        "received_at": _iso(p.received_at),
+        "status": p.status,
+        "idea_id": p.idea_id,
+        "flagged": p.flagged,
+        "analysis": analysis_json(p.analysis),
+    }
 
 
 def _iso(t: dt.datetime | None) -> str | None:
@@ -178,10 +221,20 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
         raise ValueError("invalid cursor: pass the next_cursor value of the previous page unchanged") from e
 
 
-def list_posts(session: Session, tenant_id: int, *, sentiment: str | None = None, intent: str | None = None,
-               signal: str | None = None, idea_id: int | None = None, since: dt.datetime | None = None,
-               until: dt.datetime | None = None, status: str | None = None, cursor: str | None = None,
-               limit: int = 50) -> tuple[list[Post], str | None]:
+def list_posts(
+    session: Session,
+    tenant_id: int,
+    *,
+    sentiment: str | None = None,
+    intent: str | None = None,
+    signal: str | None = None,
+    idea_id: int | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Post], str | None]:
     """Newest first; keyset pagination on (created_at, id)."""
     q = select(Post).where(Post.tenant_id == tenant_id)
     if sentiment or intent or signal:

@@ -1,5 +1,6 @@
 """Community users: the trust ledger updated per analysed post (O(1)), super users, at-risk users,
 and the staff response clock."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,9 +23,13 @@ def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses
     user_ids = sorted({p.user_id for p in posts if p.user_id is not None})
     if not user_ids:
         return
-    rows = session.scalars(select(CommunityUser).where(CommunityUser.id.in_(user_ids))
-                           .order_by(CommunityUser.id).with_for_update()
-                           .execution_options(populate_existing=True))
+    rows = session.scalars(
+        select(CommunityUser)
+        .where(CommunityUser.id.in_(user_ids))
+        .order_by(CommunityUser.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     accounts = {u.id: (u, TrustAccount.from_dict(u.ledger, RULES)) for u in rows}
     for p, a in sorted(zip(posts, analyses), key=lambda pa: pa[0].created_at):
         if p.user_id is None:
@@ -37,10 +42,16 @@ def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses
 
 def _idea_links(session: Session, tenant_id: int, user_id: int | None = None) -> dict[int, set[int]]:
     """Community user id → ideas they posted in or voted for (two queries for the whole tenant)."""
-    posts = select(Post.user_id, Post.idea_id).distinct().where(Post.tenant_id == tenant_id,
-                                                                Post.idea_id.is_not(None), Post.user_id.is_not(None))
-    votes = select(Vote.user_id, Vote.idea_id).join(CommunityUser, CommunityUser.id == Vote.user_id).where(
-        CommunityUser.tenant_id == tenant_id)
+    posts = (
+        select(Post.user_id, Post.idea_id)
+        .distinct()
+        .where(Post.tenant_id == tenant_id, Post.idea_id.is_not(None), Post.user_id.is_not(None))
+    )
+    votes = (
+        select(Vote.user_id, Vote.idea_id)
+        .join(CommunityUser, CommunityUser.id == Vote.user_id)
+        .where(CommunityUser.tenant_id == tenant_id)
+    )
     if user_id is not None:
         posts, votes = posts.where(Post.user_id == user_id), votes.where(Vote.user_id == user_id)
     out: dict[int, set[int]] = {}
@@ -54,8 +65,9 @@ def _shipped(session: Session, tenant_id: int) -> set[int]:
     return set(session.scalars(select(Idea.id).where(Idea.tenant_id == tenant_id, Idea.status == "shipped")))
 
 
-def _account(session: Session, u: CommunityUser, links: dict[int, set[int]] | None = None,
-             shipped: set[int] | None = None) -> TrustAccount:
+def _account(
+    session: Session, u: CommunityUser, links: dict[int, set[int]] | None = None, shipped: set[int] | None = None
+) -> TrustAccount:
     acc = TrustAccount.from_dict(u.ledger, RULES)
     if links is None:
         links = _idea_links(session, u.tenant_id, u.id)
@@ -67,8 +79,13 @@ def _account(session: Session, u: CommunityUser, links: dict[int, set[int]] | No
     return acc
 
 
-def user_json(session: Session, u: CommunityUser, detail: bool = False,
-              links: dict[int, set[int]] | None = None, shipped: set[int] | None = None) -> dict:
+def user_json(
+    session: Session,
+    u: CommunityUser,
+    detail: bool = False,
+    links: dict[int, set[int]] | None = None,
+    shipped: set[int] | None = None,
+) -> dict:
     """The user as the API shows it; ``links`` and ``shipped`` (for the whole tenant) save per-user queries."""
     acc = _account(session, u, links, shipped)
     d = {"id": u.external_id, "display_name": u.display_name} | acc.summary()
@@ -76,21 +93,33 @@ def user_json(session: Session, u: CommunityUser, detail: bool = False,
         d.pop("history")
         return d
     posts = session.scalars(select(Post).where(Post.user_id == u.id).order_by(Post.created_at.desc()).limit(50))
-    d["posts"] = [{"id": p.id, "text": p.text[:200], "created_at": p.created_at.isoformat(), "idea_id": p.idea_id,
-                   "sentiment": p.analysis.sentiment_score if p.analysis else None,
-                   "signals": p.analysis.signals if p.analysis else []} for p in posts]
+    d["posts"] = [
+        {
+            "id": p.id,
+            "text": p.text[:200],
+            "created_at": p.created_at.isoformat(),
+            "idea_id": p.idea_id,
+            "sentiment": p.analysis.sentiment_score if p.analysis else None,
+            "signals": p.analysis.signals if p.analysis else [],
+        }
+        for p in posts
+    ]
     d["ideas"], d["ideas_shipped"] = acc.ideas, acc.shipped
     return d
 
 
 def get_user(session: Session, tenant_id: int, external_id: str) -> CommunityUser | None:
-    return session.scalar(select(CommunityUser).where(CommunityUser.tenant_id == tenant_id,
-                                                      CommunityUser.external_id == external_id))
+    return session.scalar(
+        select(CommunityUser).where(CommunityUser.tenant_id == tenant_id, CommunityUser.external_id == external_id)
+    )
 
 
 def list_users(session: Session, tenant_id: int, sort: str = "super", limit: int = 50) -> list[dict]:
-    users = list(session.scalars(select(CommunityUser).where(CommunityUser.tenant_id == tenant_id,
-                                                             CommunityUser.ledger.is_not(None))))
+    users = list(
+        session.scalars(
+            select(CommunityUser).where(CommunityUser.tenant_id == tenant_id, CommunityUser.ledger.is_not(None))
+        )
+    )
     links, shipped = _idea_links(session, tenant_id), _shipped(session, tenant_id)
     items = [user_json(session, u, links=links, shipped=shipped) for u in users]
     if sort == "super":
@@ -105,24 +134,34 @@ def list_users(session: Session, tenant_id: int, sort: str = "super", limit: int
 def vote_weights(session: Session, tenant_id: int) -> dict[int, float]:
     """Community user id → vote weight from the ledger (super users count more, capped)."""
     out = {}
-    for u in session.scalars(select(CommunityUser).where(CommunityUser.tenant_id == tenant_id,
-                                                         CommunityUser.ledger.is_not(None))):
+    for u in session.scalars(
+        select(CommunityUser).where(CommunityUser.tenant_id == tenant_id, CommunityUser.ledger.is_not(None))
+    ):
         out[u.id] = TrustAccount.from_dict(u.ledger, RULES).vote_weight()
     return out
 
 
-def response_clock(session: Session, tenant_id: int, target_min: float = 15.0, since: dt.datetime | None = None) -> dict:
+def response_clock(
+    session: Session, tenant_id: int, target_min: float = 15.0, since: dt.datetime | None = None
+) -> dict:
     """Time to first staff response per post (a response on the post itself, or on its idea after the post)
     and per idea (first response after the idea was created)."""
     q = select(Post).where(Post.tenant_id == tenant_id)
     if since:
         q = q.where(Post.created_at >= since)
-    post_resp = dict(session.execute(select(StaffResponse.post_id, func.min(StaffResponse.created_at))
-                                     .where(StaffResponse.tenant_id == tenant_id, StaffResponse.post_id.is_not(None))
-                                     .group_by(StaffResponse.post_id)).all())
+    post_resp = dict(
+        session.execute(
+            select(StaffResponse.post_id, func.min(StaffResponse.created_at))
+            .where(StaffResponse.tenant_id == tenant_id, StaffResponse.post_id.is_not(None))
+            .group_by(StaffResponse.post_id)
+        ).all()
+    )
     idea_resp: dict[int, list[dt.datetime]] = {}
-    for iid, at in session.execute(select(StaffResponse.idea_id, StaffResponse.created_at)
-                                   .where(StaffResponse.tenant_id == tenant_id, StaffResponse.idea_id.is_not(None))):
+    for iid, at in session.execute(
+        select(StaffResponse.idea_id, StaffResponse.created_at).where(
+            StaffResponse.tenant_id == tenant_id, StaffResponse.idea_id.is_not(None)
+        )
+    ):
         idea_resp.setdefault(iid, []).append(_utc(at))
     pairs = []
     for p in session.scalars(q):
@@ -131,12 +170,12 @@ def response_clock(session: Session, tenant_id: int, target_min: float = 15.0, s
         cands += [t for t in idea_resp.get(p.idea_id, []) if t >= created]
         pairs.append((created, min(cands) if cands else None))
     target = dt.timedelta(minutes=target_min)
-    ideas = [(_utc(i.created_at), min(idea_resp[i.id]) if i.id in idea_resp else None)
-             for i in session.scalars(select(Idea).where(Idea.tenant_id == tenant_id))]
+    ideas = [
+        (_utc(i.created_at), min(idea_resp[i.id]) if i.id in idea_resp else None)
+        for i in session.scalars(select(Idea).where(Idea.tenant_id == tenant_id))
+    ]
     return {"posts": response_stats(pairs, target), "ideas": response_stats(ideas, target)}
 
 
 def _utc(t: dt.datetime) -> dt.datetime:
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
-
-

@@ -6,6 +6,7 @@ two senders never post it at once; and ``due_deliveries`` finds every pending de
 ``GRACE_S`` past due — never sent (a crash between commit and send), a lost retry, or a sender killed
 mid-call once its lease ran out — for the worker's sweeper to send again.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,12 +56,19 @@ def emit(session: Session, tenant_id: int, event: str, data: dict) -> list[int]:
     assert event in EVENTS, event
     ids = []
     now = dt.datetime.now(dt.UTC)
-    for sub in session.scalars(select(WebhookSubscription).where(WebhookSubscription.tenant_id == tenant_id,
-                                                                 WebhookSubscription.active.is_(True))):
+    for sub in session.scalars(
+        select(WebhookSubscription).where(
+            WebhookSubscription.tenant_id == tenant_id, WebhookSubscription.active.is_(True)
+        )
+    ):
         if event not in sub.events:
             continue
-        d = WebhookDelivery(subscription_id=sub.id, event=event, next_attempt_at=now,
-                            payload={"event": event, "created_at": now.isoformat(), "data": data})
+        d = WebhookDelivery(
+            subscription_id=sub.id,
+            event=event,
+            next_attempt_at=now,
+            payload={"event": event, "created_at": now.isoformat(), "data": data},
+        )
         session.add(d)
         session.flush()
         ids.append(d.id)
@@ -75,20 +83,32 @@ def flush_outbox(session: Session) -> None:
 def due_deliveries(session: Session, grace_s: float = GRACE_S, limit: int = 200) -> list[int]:
     """Pending deliveries more than ``grace_s`` past due and not claimed by a live sender, oldest first."""
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=grace_s)
-    return list(session.scalars(select(WebhookDelivery.id).where(
-        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= cutoff)
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)))
+    return list(
+        session.scalars(
+            select(WebhookDelivery.id)
+            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= cutoff)
+            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+            .limit(limit)
+        )
+    )
 
 
 def claim(session: Session, delivery_id: int) -> bool:
     """Take a due pending delivery for ``LEASE_S`` (one atomic UPDATE, committed); False if not ours to send."""
     now = dt.datetime.now(dt.UTC)
-    n = session.execute(update(WebhookDelivery).where(
-        WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
-        or_(WebhookDelivery.next_attempt_at.is_(None),
-            WebhookDelivery.next_attempt_at <= now + dt.timedelta(seconds=EARLY_S)))
+    n = session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.status == "pending",
+            or_(
+                WebhookDelivery.next_attempt_at.is_(None),
+                WebhookDelivery.next_attempt_at <= now + dt.timedelta(seconds=EARLY_S),
+            ),
+        )
         .values(next_attempt_at=now + dt.timedelta(seconds=LEASE_S), attempts=WebhookDelivery.attempts + 1)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     session.commit()
     return n == 1
 
@@ -109,8 +129,13 @@ def deliver(session: Session, delivery_id: int, max_attempts: int, client=None) 
     sub = session.get(WebhookSubscription, d.subscription_id)
     body = json.dumps(d.payload, ensure_ascii=False, separators=(",", ":")).encode()
     ts = str(int(dt.datetime.now(dt.UTC).timestamp()))
-    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(sub.secret, ts, body),
-               TIMESTAMP_HEADER: ts, "X-Cocreate-Event": d.event, "X-Cocreate-Delivery": str(d.id)}
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: sign(sub.secret, ts, body),
+        TIMESTAMP_HEADER: ts,
+        "X-Cocreate-Event": d.event,
+        "X-Cocreate-Delivery": str(d.id),
+    }
     try:
         c = client or httpx.Client(timeout=10.0)
         r = c.post(sub.url, content=body, headers=headers)

@@ -2,6 +2,7 @@
 console. Sign-in with a tenant's API key (role pm, moderator or admin): the signed session cookie then
 carries only a random session id (api/services/auth.py WebSessions), never the key.
 Templates autoescape, so a post containing <script> renders as text; no asset comes from the internet."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,8 +57,9 @@ def web_key(request: Request, session: Session = Depends(get_session)) -> ApiKey
 
 def render(request: Request, name: str, key: ApiKey | None, **ctx) -> HTMLResponse:
     lang = _lang(request)
-    return templates.TemplateResponse(request, name, {"t": translator(lang), "lang": lang,
-                                                      "role": key.role if key else None, **ctx})
+    return templates.TemplateResponse(
+        request, name, {"t": translator(lang), "lang": lang, "role": key.role if key else None, **ctx}
+    )
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -95,8 +97,13 @@ def _now(session: Session, tenant_id: int) -> dt.datetime:
 
 
 @router.get("/board", response_class=HTMLResponse)
-def board(request: Request, sort: str = "most_wanted", status: str | None = None, key: ApiKey = Depends(web_key),
-          session: Session = Depends(get_session)):
+def board(
+    request: Request,
+    sort: str = "most_wanted",
+    status: str | None = None,
+    key: ApiKey = Depends(web_key),
+    session: Session = Depends(get_session),
+):
     if sort not in idea_svc.SORTS:
         sort = "most_wanted"
     if status not in idea_svc.STATUSES:
@@ -106,8 +113,17 @@ def board(request: Request, sort: str = "most_wanted", status: str | None = None
     for i in ideas:
         times = session.scalars(select(Post.created_at).where(Post.idea_id == i["id"]))
         i["spark"] = sparkline([t if t.tzinfo else t.replace(tzinfo=dt.UTC) for t in times], now, days=14)
-    return render(request, "board.html", key, title="board", page="board", ideas=ideas, sort=sort, status=status,
-                  statuses=idea_svc.STATUSES[:-1])
+    return render(
+        request,
+        "board.html",
+        key,
+        title="board",
+        page="board",
+        ideas=ideas,
+        sort=sort,
+        status=status,
+        statuses=idea_svc.STATUSES[:-1],
+    )
 
 
 @router.get("/roadmap", response_class=HTMLResponse)
@@ -127,22 +143,43 @@ def idea_page(request: Request, idea_id: int, key: ApiKey = Depends(web_key), se
     days = Counter((p.created_at.date().isoformat()) for p in posts)
     if posts:
         d0, d1 = posts[0].created_at.date(), posts[-1].created_at.date()
-        per_day = [((d0 + dt.timedelta(days=k)).isoformat(), days.get((d0 + dt.timedelta(days=k)).isoformat(), 0))
-                   for k in range((d1 - d0).days + 1)]
+        per_day = [
+            ((d0 + dt.timedelta(days=k)).isoformat(), days.get((d0 + dt.timedelta(days=k)).isoformat(), 0))
+            for k in range((d1 - d0).days + 1)
+        ]
     else:
         per_day = []
     sig = Counter(s for p in posts if p.analysis for s in p.analysis.signals)
     sent = Counter(p.analysis.sentiment_label for p in posts if p.analysis)
     weights = user_svc.vote_weights(session, key.tenant_id)
     sup_ids = idea_svc.supporters(session, idea.id)
-    sups = [{"id": u.external_id, "super": weights.get(u.id, 1.0) >= 1.3}
-            for u in session.scalars(select(CommunityUser).where(CommunityUser.id.in_(sup_ids)))] if sup_ids else []
+    sups = (
+        [
+            {"id": u.external_id, "super": weights.get(u.id, 1.0) >= 1.3}
+            for u in session.scalars(select(CommunityUser).where(CommunityUser.id.in_(sup_ids)))
+        ]
+        if sup_ids
+        else []
+    )
     sups.sort(key=lambda u: (not u["super"], u["id"]))
-    return render(request, "idea.html", key, title=d["title"], page="idea", idea=d, per_day=per_day,
-                  signals=sig.most_common(), sentiments=dict(sent), supporters=sups,
-                  posts=[{"created_at": p.created_at.isoformat(), "user": p.user.external_id if p.user else None,
-                          "text": p.text} for p in posts],
-                  can_edit=key.role in ("pm", "admin"), statuses=idea_svc.STATUSES[:-1])
+    return render(
+        request,
+        "idea.html",
+        key,
+        title=d["title"],
+        page="idea",
+        idea=d,
+        per_day=per_day,
+        signals=sig.most_common(),
+        sentiments=dict(sent),
+        supporters=sups,
+        posts=[
+            {"created_at": p.created_at.isoformat(), "user": p.user.external_id if p.user else None, "text": p.text}
+            for p in posts
+        ],
+        can_edit=key.role in ("pm", "admin"),
+        statuses=idea_svc.STATUSES[:-1],
+    )
 
 
 def _pm(key: ApiKey) -> None:
@@ -151,8 +188,13 @@ def _pm(key: ApiKey) -> None:
 
 
 @router.post("/ideas/{idea_id}/status")
-def set_status(request: Request, idea_id: int, status: str = Form(...), key: ApiKey = Depends(web_key),
-               session: Session = Depends(get_session)):
+def set_status(
+    request: Request,
+    idea_id: int,
+    status: str = Form(...),
+    key: ApiKey = Depends(web_key),
+    session: Session = Depends(get_session),
+):
     _pm(key)
     idea = idea_svc.get_idea(session, key.tenant_id, idea_id)
     if idea is not None and status in idea_svc.STATUSES:
@@ -163,8 +205,13 @@ def set_status(request: Request, idea_id: int, status: str = Form(...), key: Api
 
 
 @router.post("/ideas/{idea_id}/merge")
-def merge(request: Request, idea_id: int, target: int = Form(...), key: ApiKey = Depends(web_key),
-          session: Session = Depends(get_session)):
+def merge(
+    request: Request,
+    idea_id: int,
+    target: int = Form(...),
+    key: ApiKey = Depends(web_key),
+    session: Session = Depends(get_session),
+):
     _pm(key)
     src, dst = idea_svc.get_idea(session, key.tenant_id, idea_id), idea_svc.get_idea(session, key.tenant_id, target)
     if src is not None and dst is not None:
@@ -179,8 +226,13 @@ def merge(request: Request, idea_id: int, target: int = Form(...), key: ApiKey =
 
 
 @router.post("/ideas/{idea_id}/respond")
-def respond(request: Request, idea_id: int, text: str = Form(""), key: ApiKey = Depends(web_key),
-            session: Session = Depends(get_session)):
+def respond(
+    request: Request,
+    idea_id: int,
+    text: str = Form(""),
+    key: ApiKey = Depends(web_key),
+    session: Session = Depends(get_session),
+):
     idea = idea_svc.get_idea(session, key.tenant_id, idea_id)
     if idea is not None and text.strip():
         idea_svc.respond(session, idea, staff=key.role, text=text.strip())
@@ -199,23 +251,41 @@ def console(request: Request, key: ApiKey = Depends(web_key), session: Session =
         end = a.acknowledged_at or now
         end = end if end.tzinfo else end.replace(tzinfo=dt.UTC)
         d["minutes_open"] = max(0.0, (end - opened).total_seconds() / 60)
-        d["done"] = {n["text"].split(":", 1)[0] for n in a.notes if n["text"].startswith(("respond:", "responsibility:",
-                                                                                          "rebuild:"))}
+        d["done"] = {
+            n["text"].split(":", 1)[0]
+            for n in a.notes
+            if n["text"].startswith(("respond:", "responsibility:", "rebuild:"))
+        }
         ids = [int(x) for x in a.detail.get("post_ids", []) if str(x).isdigit()][:200]
-        ps = list(session.scalars(select(Post).where(Post.id.in_(ids), Post.tenant_id == key.tenant_id)
-                                  .order_by(Post.created_at))) if ids else []
-        d["posts"] = [{"id": p.id, "created_at": p.created_at.isoformat(), "text": p.text, "flagged": p.flagged}
-                      for p in ps]
+        ps = (
+            list(
+                session.scalars(
+                    select(Post).where(Post.id.in_(ids), Post.tenant_id == key.tenant_id).order_by(Post.created_at)
+                )
+            )
+            if ids
+            else []
+        )
+        d["posts"] = [
+            {"id": p.id, "created_at": p.created_at.isoformat(), "text": p.text, "flagged": p.flagged} for p in ps
+        ]
         alerts.append(d)
     clock = user_svc.response_clock(session, key.tenant_id)["posts"]
     return render(request, "console.html", key, title="console", page="console", alerts=alerts, clock=clock)
 
 
 @router.post("/alerts/{alert_id}")
-def alert_action(request: Request, alert_id: int, action: str = Form("note"), note: str = Form(""),
-                 respond: str | None = Form(None), responsibility: str | None = Form(None),
-                 rebuild: str | None = Form(None), key: ApiKey = Depends(web_key),
-                 session: Session = Depends(get_session)):
+def alert_action(
+    request: Request,
+    alert_id: int,
+    action: str = Form("note"),
+    note: str = Form(""),
+    respond: str | None = Form(None),
+    responsibility: str | None = Form(None),
+    rebuild: str | None = Form(None),
+    key: ApiKey = Depends(web_key),
+    session: Session = Depends(get_session),
+):
     a = alert_svc.get_alert(session, key.tenant_id, alert_id)
     if a is not None and key.role in ("moderator", "admin"):
         steps = [s for s, v in (("respond", respond), ("responsibility", responsibility), ("rebuild", rebuild)) if v]
@@ -240,9 +310,15 @@ def flag(request: Request, post_id: int, key: ApiKey = Depends(web_key), session
 
 @router.get("/users", response_class=HTMLResponse)
 def users(request: Request, key: ApiKey = Depends(web_key), session: Session = Depends(get_session)):
-    return render(request, "users.html", key, title="users", page="users",
-                  supers=user_svc.list_users(session, key.tenant_id, "super", 15),
-                  risky=[u for u in user_svc.list_users(session, key.tenant_id, "risk", 15) if u["at_risk"]])
+    return render(
+        request,
+        "users.html",
+        key,
+        title="users",
+        page="users",
+        supers=user_svc.list_users(session, key.tenant_id, "super", 15),
+        risky=[u for u in user_svc.list_users(session, key.tenant_id, "risk", 15) if u["at_risk"]],
+    )
 
 
 @router.get("/users/{user_id}", response_class=HTMLResponse)
@@ -258,16 +334,20 @@ def credits(request: Request, key: ApiKey = Depends(web_key), session: Session =
     shipped = []
     wall: Counter = Counter()
     for i in session.scalars(select(Idea).where(Idea.tenant_id == key.tenant_id, Idea.status == "shipped")):
-        at = session.scalar(select(func.max(StatusChange.at)).where(StatusChange.idea_id == i.id,
-                                                                    StatusChange.to_status == "shipped"))
-        first = session.execute(select(CommunityUser.external_id, func.min(Post.created_at))
-                                .join(Post, Post.user_id == CommunityUser.id).where(Post.idea_id == i.id)
-                                .group_by(CommunityUser.external_id).order_by(func.min(Post.created_at))
-                                .limit(100)).all()
+        at = session.scalar(
+            select(func.max(StatusChange.at)).where(StatusChange.idea_id == i.id, StatusChange.to_status == "shipped")
+        )
+        first = session.execute(
+            select(CommunityUser.external_id, func.min(Post.created_at))
+            .join(Post, Post.user_id == CommunityUser.id)
+            .where(Post.idea_id == i.id)
+            .group_by(CommunityUser.external_id)
+            .order_by(func.min(Post.created_at))
+            .limit(100)
+        ).all()
         names = [u for u, _ in first]
         wall.update(names)
         shipped.append({"title": i.title, "shipped_at": at.isoformat() if at else "", "credits": names})
-    return render(request, "credits.html", key, title="credits", page="credits", shipped=shipped,
-                  wall=wall.most_common())
-
-
+    return render(
+        request, "credits.html", key, title="credits", page="credits", shipped=shipped, wall=wall.most_common()
+    )

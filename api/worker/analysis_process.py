@@ -7,6 +7,7 @@ worker threads (database writes, hooks) where they are and sends only the texts 
 that holds the analyzer; the child runs at a lower CPU priority, so a request gets a core first.
 A child that dies is started again on the next batch (that batch fails and is retried by the task).
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,8 +56,12 @@ class ProcessAnalyzer:
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_child_init, initargs=(self.settings, self.nice))
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_child_init,
+                    initargs=(self.settings, self.nice),
+                )
             return self._pool
 
     def start(self) -> int:

@@ -1,6 +1,7 @@
 """Which analyzer a worker process uses: the trained one (``cocreate.loaders.load_analyzer``), or the one
 ``COCREATE_ANALYZER_FACTORY`` names (``module:callable``, called with the settings; an extension point
 for another model, and how the tests plug in their fast stand-in, ``tests/stand_ins.py``)."""
+
 from __future__ import annotations
 
 import importlib
@@ -21,8 +22,9 @@ def analyzer_factory(settings: Settings) -> Callable[[Settings], object] | None:
     try:
         return getattr(importlib.import_module(mod), name)
     except (ImportError, AttributeError) as e:
-        raise ValueError(f"COCREATE_ANALYZER_FACTORY={settings.analyzer_factory!r}: expected 'module:callable' "
-                         f"({e})") from e
+        raise ValueError(
+            f"COCREATE_ANALYZER_FACTORY={settings.analyzer_factory!r}: expected 'module:callable' ({e})"
+        ) from e
 
 
 def idea_granularity(settings: Settings) -> str:

@@ -8,6 +8,7 @@ next worker once its heartbeat is older than ``heartbeat_timeout``. In embedded 
 Every worker, embedded or not, also runs the periodic jobs registered with ``every`` (the outbox
 sweeper) on one background thread while it is up.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,16 @@ from collections.abc import Callable
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import (AgeLimit, Callbacks, CurrentMessage, Middleware, Pipelines, Retries,
-                                 ShutdownNotifications, TimeLimit)
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Middleware,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
 
 from cocreate.settings import Settings
 
@@ -65,9 +74,16 @@ class PeriodicJobs(Middleware):
 
 
 def middleware(settings: Settings) -> list:
-    return [AgeLimit(), TimeLimit(time_limit=600_000), ShutdownNotifications(), Callbacks(), Pipelines(),
-            CurrentMessage(), Retries(max_retries=settings.task_max_retries, min_backoff=500, max_backoff=60_000),
-            PeriodicJobs()]
+    return [
+        AgeLimit(),
+        TimeLimit(time_limit=600_000),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        CurrentMessage(),
+        Retries(max_retries=settings.task_max_retries, min_backoff=500, max_backoff=60_000),
+        PeriodicJobs(),
+    ]
 
 
 def setup_broker(settings: Settings | None = None) -> dramatiq.Broker:
@@ -79,10 +95,14 @@ def setup_broker(settings: Settings | None = None) -> dramatiq.Broker:
     if settings.redis_url:
         from dramatiq.brokers.redis import RedisBroker
 
-        _broker = RedisBroker(url=settings.redis_url, namespace=settings.queue_namespace,
-                              middleware=middleware(settings), heartbeat_timeout=settings.heartbeat_timeout_ms,
-                              maintenance_chance=settings.queue_maintenance_chance,
-                              dead_message_ttl=7 * 24 * 3600 * 1000)
+        _broker = RedisBroker(
+            url=settings.redis_url,
+            namespace=settings.queue_namespace,
+            middleware=middleware(settings),
+            heartbeat_timeout=settings.heartbeat_timeout_ms,
+            maintenance_chance=settings.queue_maintenance_chance,
+            dead_message_ttl=7 * 24 * 3600 * 1000,
+        )
     else:
         _broker = StubBroker(middleware=middleware(settings))
         _broker.emit_after("process_boot")

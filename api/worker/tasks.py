@@ -9,6 +9,7 @@ Services never import this module: they ``api.queue.enqueue`` task names, and th
 at the bottom of this file put them on the broker once the services' transaction commits. The outbox
 sweeper (``sweep_outbox``) runs every ``SWEEP_EVERY_S`` in every worker, embedded or not.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -66,8 +67,7 @@ def analyze_posts(post_ids: list[int]) -> None:
             analyze_posts.send_with_options(args=(post_ids[mid:],), split=True)
             log.warning("batch of %d failed (%s); split in two", len(post_ids), e)
             return
-        dead = record_failure(session, post_ids[0], f"{type(e).__name__}: {e}", s.task_max_retries + 1,
-                              "analyze_posts")
+        dead = record_failure(session, post_ids[0], f"{type(e).__name__}: {e}", s.task_max_retries + 1, "analyze_posts")
         session.commit()
         if dead:
             metrics.DEAD_LETTERS.inc()
@@ -151,8 +151,11 @@ def recluster_tenant(tenant_id: int, requested_at: float | None = None) -> None:
             from api.db.models import Tenant
 
             done = session.get(Tenant, tenant_id).reclustered_at
-            if requested_at is not None and done is not None and \
-                    (done if done.tzinfo else done.replace(tzinfo=dt.UTC)).timestamp() > requested_at:
+            if (
+                requested_at is not None
+                and done is not None
+                and (done if done.tzinfo else done.replace(tzinfo=dt.UTC)).timestamp() > requested_at
+            ):
                 return
             from api.worker.analyzers import idea_granularity
 
@@ -169,7 +172,7 @@ def recluster_tenant(tenant_id: int, requested_at: float | None = None) -> None:
 
 def enqueue_analysis(post_ids: list[int], batch: int) -> None:
     for i in range(0, len(post_ids), batch):
-        analyze_posts.send(post_ids[i:i + batch])
+        analyze_posts.send(post_ids[i : i + batch])
 
 
 def recover_pending(settings: Settings | None = None) -> int:

@@ -1,4 +1,5 @@
 """No-op Celery task for bench/queue_choice.py (acks_late, as the service needs)."""
+
 import os
 
 import redis
@@ -6,8 +7,9 @@ from celery import Celery
 
 NS = os.environ.get("QBENCH_NS", "qbench")
 app = Celery("qbench", broker="redis://127.0.0.1:6379/1")
-app.conf.update(task_acks_late=True, worker_prefetch_multiplier=1, task_ignore_result=True,
-                broker_connection_retry_on_startup=True)
+app.conf.update(
+    task_acks_late=True, worker_prefetch_multiplier=1, task_ignore_result=True, broker_connection_retry_on_startup=True
+)
 counter = redis.Redis.from_url("redis://127.0.0.1:6379/0")
 
 

@@ -1,4 +1,5 @@
 """No-op Dramatiq actor for bench/queue_choice.py."""
+
 import os
 
 import dramatiq
