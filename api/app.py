@@ -14,9 +14,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api import problems
+from api.alerts import routes as alerts
 from api.deps import RateLimiter, get_session
-from api.routers import alerts, ideas, posts, users, webhooks
+from api.ideas import routes as ideas
+from api.posts import routes as posts
 from api.schemas import HealthPublic
+from api.users import routes as users
+from api.webhooks import routes as webhooks
 from api.worker import metrics
 from cocreate.settings import Settings
 
@@ -45,10 +49,10 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
 
         migrate(settings.db_url)
         broker.setup_broker(settings)
-        from api.worker.tasks import recover_pending
+        from api.tasks import recover_pending
 
         if start_worker and broker.embedded():
-            from api.worker.analyzers import get_analyzer
+            from api.analysis.analyzers import get_analyzer
 
             get_analyzer(settings)  # the analyzer is loaded once, here, not by the first request
             if settings.threads is None and settings.worker_threads > 1 and not settings.analysis_process:
@@ -72,7 +76,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
         yield
         if start_worker:
             broker.stop_embedded_worker()
-            from api.worker.analyzers import close_analyzers
+            from api.analysis.analyzers import close_analyzers
 
             close_analyzers()
 
@@ -86,7 +90,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_min, settings.redis_url)
-    from api.services.auth import WebSessions
+    from api.auth.service import WebSessions
 
     app.state.web_sessions = WebSessions(SESSION_MAX_AGE_S, settings.redis_url, settings.queue_namespace)
     problems.install(app)

@@ -12,10 +12,10 @@ KEYS_FILE = "demo_keys.json"
 
 def seed_demo(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> dict:
     """Create the demo tenant once; returns its keys (also kept in out/demo_keys.json, git-ignored)."""
+    from api.auth.service import create_key, create_tenant
     from api.db.session import migrate, session_scope
-    from api.services.auth import create_key, create_tenant
-    from api.services.posts import ingest
-    from api.worker.tasks import enqueue_analysis
+    from api.posts.service import ingest
+    from api.tasks import enqueue_analysis
 
     migrate(settings.db_url)
     keys_path = Path("out") / KEYS_FILE

@@ -11,10 +11,10 @@ from fastapi import Depends, Request
 from fastapi import Path as PathParam
 from sqlalchemy.orm import Session
 
+from api.auth.service import AuthError, ForbiddenError, authenticate, require
 from api.db.models import ApiKey
 from api.db.session import sessions
 from api.problems import Problem
-from api.services.auth import AuthError, ForbiddenError, authenticate, require
 from cocreate.settings import Settings
 
 

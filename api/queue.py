@@ -2,7 +2,7 @@
 session's outermost transaction commits, and are dropped when it rolls back.
 
 This module imports no domain code and no task queue: the worker registers one sender per task name
-(``register``, done by ``api/worker/tasks.py`` on import), so services never import ``api.worker``.
+(``register``, done by each ``api/<domain>/tasks.py`` on import), so services never import a tasks module.
 A message that cannot be sent (no sender in this process, broker down) is logged and dropped: every
 task sent this way is also re-derived from the database — webhook deliveries by the outbox sweeper,
 pending posts by the recovery sweep, re-clustering by the next analysed batch.
@@ -33,6 +33,11 @@ class Message:
 def register(task: str, send: Sender) -> None:
     """How this process sends ``task`` (the worker registers its actors)."""
     _senders[task] = send
+
+
+def actor_sender(actor) -> Sender:
+    """The sender for a Dramatiq actor (``register(actor.actor_name, actor_sender(actor))``)."""
+    return lambda args, delay_ms: actor.send_with_options(args=args, delay=delay_ms)
 
 
 def registered() -> set[str]:

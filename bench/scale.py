@@ -44,9 +44,9 @@ def analyzer_alone(sample: list[str]) -> float:
 
 def run_workers(sample: list[str], n_workers: int, threads_per_worker: int) -> dict:
     """Ingest ``sample`` into a fresh PostgreSQL database, then time ``n_workers`` processes analysing it."""
+    from api.auth.service import create_tenant
     from api.db.session import engine_for, migrate, session_scope
-    from api.services.auth import create_tenant
-    from api.services.posts import ingest
+    from api.posts.service import ingest
     from cocreate.settings import Settings
 
     name = make_pg_db()
@@ -77,7 +77,7 @@ def run_workers(sample: list[str], n_workers: int, threads_per_worker: int) -> d
         import api.worker.broker as broker
 
         broker.reset_broker(Settings())
-        from api.worker import tasks
+        from api import tasks
 
         s = Settings()
         with session_scope(url) as session:

@@ -124,7 +124,7 @@ def _reading(single: dict, layout: str) -> str:
     if layout == "embedded":
         return (
             "\n## Why p99 misses 150 ms\n\nThe analyzer runs in a niced child process "
-            "(`api/worker/analysis_process.py`); the API process keeps the queue's worker threads, which write "
+            "(`api/analysis/process.py`); the API process keeps the queue's worker threads, which write "
             "each batch's results and run its hooks (ideas, crisis detector, ledger, webhook outbox). py-spy on "
             "the API process during this load (25 s, 669 samples): 273 samples in the analysis task's own Python "
             "in that process — the crisis detector's JSON state read and written per batch (CrisisDetector.to_dict "
@@ -168,8 +168,8 @@ def main() -> None:
     )
     args = ap.parse_args()
     texts = load_reviews().review.sample(20000, random_state=5).str.slice(0, 300).tolist()
+    from api.auth.service import create_key, create_tenant
     from api.db.session import migrate, session_scope
-    from api.services.auth import create_key, create_tenant
     from cocreate.loaders import load_analyzer
 
     an = load_analyzer()

@@ -29,8 +29,8 @@ def _settings():
 @admin_app.command("create-tenant")
 def create_tenant(name: str) -> None:
     """Create a tenant (one community / brand)."""
+    from api.auth.service import create_tenant as make
     from api.db.session import migrate, session_scope
-    from api.services.auth import create_tenant as make
 
     s = _settings()
     migrate(s.db_url)
@@ -49,9 +49,9 @@ def create_key(
     name: Annotated[str | None, typer.Option(help="a label for the key")] = None,
 ) -> None:
     """Create an API key; the key is printed alone on the last line and never shown again."""
+    from api.auth.service import create_key as make
+    from api.auth.service import tenant_by_name
     from api.db.session import migrate, session_scope
-    from api.services.auth import create_key as make
-    from api.services.auth import tenant_by_name
 
     s = _settings()
     migrate(s.db_url)
@@ -111,8 +111,8 @@ def worker(
         fail("REDIS_URL is not set: without Redis, `cocreate serve` analyses posts in-process")
     migrate(s.db_url)
     b = broker.setup_broker(s)
-    from api.worker import tasks
-    from api.worker.analyzers import get_analyzer
+    from api import tasks
+    from api.analysis.analyzers import get_analyzer
 
     if "analysis" in queues.split(","):
         get_analyzer(s)  # load once, before the first message (not inside the first task)
@@ -146,7 +146,7 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="machine-readabl
     s = _settings()
     migrate(s.db_url)
     broker.setup_broker(s)
-    from api.worker import tasks  # noqa: F401 - declares the queues
+    from api import tasks  # noqa: F401 - declares the queues
 
     with session_scope(s.db_url) as session:
         snap = snapshot(session)

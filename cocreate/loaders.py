@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from functools import lru_cache
 
 from cocreate.settings import Settings, get_settings
@@ -77,3 +79,22 @@ def auto_precision() -> str:
     info = Path("/proc/cpuinfo")
     flags = info.read_text() if info.exists() else ""
     return "bf16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "fp32"
+
+
+def analyzer_factory(settings: Settings) -> Callable[[Settings], object] | None:
+    """The callable ``analyzer_factory`` names, or None for the trained analyzer."""
+    if not settings.analyzer_factory:
+        return None
+    mod, _, name = settings.analyzer_factory.partition(":")
+    try:
+        return getattr(importlib.import_module(mod), name)
+    except (ImportError, AttributeError) as e:
+        raise ValueError(
+            f"COCREATE_ANALYZER_FACTORY={settings.analyzer_factory!r}: expected 'module:callable' ({e})"
+        ) from e
+
+
+def idea_granularity(settings: Settings) -> str:
+    """The clusterer mode for the analyzer's embeddings: "idea" (the paraphrase metric, fitted on the trained
+    analyzer's space) unless the factory declares otherwise (``idea_granularity`` attribute)."""
+    return getattr(analyzer_factory(settings), "idea_granularity", "idea")

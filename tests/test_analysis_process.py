@@ -16,7 +16,7 @@ POSTS = ["希望增加夜间模式，晚上看屏幕太刺眼", "太差了，用
 
 @pytest.fixture(scope="module")
 def child():
-    from api.worker.analysis_process import ProcessAnalyzer
+    from api.analysis.process import ProcessAnalyzer
 
     an = ProcessAnalyzer(Settings(), nice=5)
     an.pid = an.start()
@@ -54,7 +54,7 @@ def test_embedded_mode_selects_the_child_and_the_distributed_worker_does_not(mon
 
     monkeypatch.setattr(analyzers, "_cache", {})
     monkeypatch.setattr(broker, "embedded", lambda: True)
-    from api.worker.analysis_process import ProcessAnalyzer
+    from api.analysis.process import ProcessAnalyzer
 
     monkeypatch.setattr(ProcessAnalyzer, "start", lambda self: 0)  # not started: only the choice is tested
     assert isinstance(analyzers.get_analyzer(Settings()), ProcessAnalyzer)

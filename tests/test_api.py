@@ -33,8 +33,8 @@ def service(request, tmp_path, monkeypatch):
     monkeypatch.setenv("COCREATE_ANALYZER_FACTORY", "tests.stand_ins:rule_analyzer")
     monkeypatch.delenv("REDIS_URL", raising=False)
     from api.app import create_app
+    from api.auth.service import create_key, create_tenant
     from api.db.session import session_scope
-    from api.services.auth import create_key, create_tenant
     from cocreate.settings import Settings
 
     settings = Settings()
@@ -198,7 +198,7 @@ def test_webhook_signed_and_logged(service, monkeypatch):
     client, keys, url = service
     import httpx
 
-    from api.services import webhooks
+    from api.webhooks import service as webhooks
 
     seen = []
 

@@ -15,8 +15,8 @@ _URL = f"sqlite:///{_tmp}/schema.db"
 
 def _app_and_key():
     from api.app import create_app
+    from api.auth.service import create_key, create_tenant
     from api.db.session import migrate, session_scope
-    from api.services.auth import create_key, create_tenant
     from cocreate.settings import Settings
 
     migrate(_URL)

@@ -18,8 +18,8 @@ def web(tmp_path, monkeypatch):
     monkeypatch.setenv("COCREATE_ANALYZER_FACTORY", "tests.stand_ins:rule_analyzer")
     monkeypatch.delenv("REDIS_URL", raising=False)
     from api.app import create_app
+    from api.auth.service import create_key, create_tenant
     from api.db.session import session_scope
-    from api.services.auth import create_key, create_tenant
     from cocreate.settings import Settings
 
     with TestClient(create_app(Settings(session_secret="s" * 32), start_worker=False)) as client:
@@ -55,9 +55,9 @@ def test_cookie_holds_a_session_id_not_the_key(web):
 
 def test_sign_out_and_revoking_end_the_session(web):
     client, keys, url = web
+    from api.auth.service import revoke
     from api.db.models import ApiKey
     from api.db.session import session_scope
-    from api.services.auth import revoke
 
     client.post("/web/login", data={"key": keys["pm"]})
     stolen = client.cookies["cocreate_session"]
@@ -120,7 +120,7 @@ def test_web_sessions_store(backend):
     import types
     import uuid
 
-    from api.services.auth import WebSessions
+    from api.auth.service import WebSessions
 
     url = "redis://127.0.0.1:6379/0" if backend == "redis" else None
     ns = f"cocreate-test-{uuid.uuid4().hex[:8]}"

@@ -73,9 +73,9 @@ def pg(tmp_path):
 
 
 def _ingest(url: str, n: int) -> tuple[int, list[int]]:
+    from api.auth.service import create_tenant
     from api.db.session import session_scope
-    from api.services.auth import create_tenant
-    from api.services.posts import ingest
+    from api.posts.service import ingest
     from cocreate.settings import Settings
 
     with session_scope(url) as s:
@@ -99,10 +99,10 @@ def _ingest(url: str, n: int) -> tuple[int, list[int]]:
 
 
 def test_two_workers_on_the_same_users_lose_no_update(pg, monkeypatch):
+    from api.alerts import service as alerts
+    from api.analysis.service import analyse_pending
     from api.db.models import CommunityUser, Tenant
     from api.db.session import session_scope, sessions
-    from api.services import alerts
-    from api.services.analysis import analyse_pending
 
     monkeypatch.setattr(alerts, "detector_for", lambda tenant: CountingDetector(tenant.crisis_state))
     n = 2 * ROUNDS * PER_BATCH
@@ -157,11 +157,11 @@ def any_db(request, tmp_path):
 def test_the_detector_reads_posts_in_stream_order_whatever_order_batches_finish(any_db, monkeypatch):
     """A batch analysed before an older one waits for it; a late post is read at once; a dead-lettered
     post stops holding the posts after it."""
+    from api.alerts import service as alerts
+    from api.analysis.service import analyse_pending, record_failure
     from api.db.models import Post, Tenant
     from api.db.session import session_scope
-    from api.services import alerts
-    from api.services.analysis import analyse_pending, record_failure
-    from api.services.posts import ingest
+    from api.posts.service import ingest
     from cocreate.settings import Settings
 
     monkeypatch.setattr(alerts, "detector_for", lambda tenant: CountingDetector(tenant.crisis_state))
@@ -243,9 +243,9 @@ def _count_queries(url: str, fn) -> int:
 
 def _community(url: str, n_ideas: int) -> int:
     """A tenant with ``n_ideas`` ideas, each with 3 analysed posts by 3 users and 2 votes; ledgers set."""
+    from api.auth.service import create_tenant
     from api.db.models import CommunityUser, Idea, Post, PostAnalysis, Vote
     from api.db.session import session_scope
-    from api.services.auth import create_tenant
 
     emb = (np.ones(384, np.float32) / np.sqrt(384)).tobytes()
     with session_scope(url) as s:
@@ -289,7 +289,8 @@ def _community(url: str, n_ideas: int) -> int:
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_idea_and_user_listings_take_a_fixed_number_of_queries(backend, tmp_path):
     from api.db.session import migrate, session_scope
-    from api.services import ideas, users
+    from api.ideas import service as ideas
+    from api.users import service as users
 
     url, name = db_url(backend, tmp_path)
     migrate(url)

@@ -63,9 +63,9 @@ def _start(env, port) -> subprocess.Popen:
 def test_sigkill_during_ingest_20_times_loses_nothing(tmp_path):
     url = f"sqlite:///{tmp_path / 'crash.db'}"
     env = server_env(url)
+    from api.auth.service import create_key, create_tenant
     from api.db.models import Post, PostAnalysis
     from api.db.session import migrate, session_scope
-    from api.services.auth import create_key, create_tenant
 
     migrate(url)
     with session_scope(url) as s:

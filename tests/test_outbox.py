@@ -32,7 +32,7 @@ def db(request, tmp_path, monkeypatch):
 @pytest.fixture
 def sent(monkeypatch):
     """Record what the queue sends instead of sending it (per task name)."""
-    import api.worker.tasks  # noqa: F401 - registers the real senders first, so the test's are undone to them
+    import api.tasks  # noqa: F401 - registers the real senders first, so the test's are undone to them
 
     log: list[tuple[str, tuple, int | None]] = []
     for task in ("probe", "deliver_webhook", "recluster_tenant"):
@@ -45,9 +45,9 @@ def _receiver(seen: list, status: int = 200) -> httpx.Client:
 
 
 def _tenant_with_hook(url: str) -> int:
+    from api.auth.service import create_tenant
     from api.db.session import session_scope
-    from api.services.auth import create_tenant
-    from api.services.webhooks import subscribe
+    from api.webhooks.service import subscribe
 
     with session_scope(url) as s:
         t = create_tenant(s, "acme")
@@ -99,7 +99,7 @@ def test_a_failing_sender_does_not_undo_the_commit(db, monkeypatch):
 def test_emit_enqueues_one_delivery_per_subscription_after_commit(db, sent):
     from api.db.models import Idea, WebhookDelivery
     from api.db.session import sessions
-    from api.services import ideas
+    from api.ideas import service as ideas
 
     tid = _tenant_with_hook(db)
     s = sessions(db)()
@@ -117,10 +117,11 @@ def test_emit_enqueues_one_delivery_per_subscription_after_commit(db, sent):
 def test_the_sweeper_sends_what_a_crash_left_pending(db, sent):
     """A crash between commit and send (here: the message is recorded, never run): the delivery is
     committed and pending; the sweeper sends it once it is past the grace period, and only once."""
+    from api.alerts import service as alerts
     from api.db.models import Alert, WebhookDelivery
     from api.db.session import session_scope, sessions
-    from api.services import alerts, webhooks
-    from api.worker.tasks import sweep_outbox
+    from api.tasks import sweep_outbox
+    from api.webhooks import service as webhooks
     from cocreate.settings import Settings
 
     tid = _tenant_with_hook(db)
@@ -152,7 +153,7 @@ def test_the_sweeper_sends_what_a_crash_left_pending(db, sent):
 def test_a_claimed_delivery_has_one_sender_until_its_lease_ends(db, sent):
     from api.db.models import WebhookDelivery
     from api.db.session import session_scope, sessions
-    from api.services import webhooks
+    from api.webhooks import service as webhooks
 
     tid = _tenant_with_hook(db)
     with session_scope(db) as s:
@@ -176,7 +177,7 @@ def test_a_claimed_delivery_has_one_sender_until_its_lease_ends(db, sent):
 
 def test_a_failed_attempt_waits_for_its_back_off(db, sent):
     from api.db.session import sessions
-    from api.services import webhooks
+    from api.webhooks import service as webhooks
 
     tid = _tenant_with_hook(db)
     s = sessions(db)()
@@ -191,9 +192,9 @@ def test_a_failed_attempt_waits_for_its_back_off(db, sent):
 
 
 def test_ingested_posts_are_queued_for_analysis_at_commit(db, sent, monkeypatch):
+    from api.auth.service import create_tenant
     from api.db.session import sessions
-    from api.services.auth import create_tenant
-    from api.services.posts import ingest, queue_analysis
+    from api.posts.service import ingest, queue_analysis
     from cocreate.settings import Settings
 
     log = []

@@ -47,10 +47,10 @@ class Receiver(ThreadingHTTPServer):
 def _run(tmp_path, kills: int) -> None:
     url = f"sqlite:///{tmp_path / 'outbox.db'}"
     env = server_env(url)
+    from api.auth.service import create_key, create_tenant
     from api.db.models import Post, WebhookDelivery
     from api.db.session import migrate, session_scope
-    from api.services.auth import create_key, create_tenant
-    from api.services.webhooks import subscribe
+    from api.webhooks.service import subscribe
 
     receiver = Receiver(delay=0.03)  # slower than analysis: committed deliveries wait to be sent
     threading.Thread(target=receiver.serve_forever, daemon=True).start()

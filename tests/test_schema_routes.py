@@ -65,8 +65,11 @@ def test_every_route_declares_a_response_schema(app):
 
 
 def test_vocabularies_match_services_and_model():
-    from api.services import alerts, auth, ideas, webhooks
+    from api.alerts import service as alerts
+    from api.auth import service as auth
+    from api.ideas import service as ideas
     from api.vocab import AlertStatus, IdeaSort, IdeaStatus, Intent, Role, Signal, WebhookEvent, values
+    from api.webhooks import service as webhooks
     from model.heads import INTENTS, SIGNALS
 
     assert values(Intent) == tuple(INTENTS) and values(Signal) == tuple(SIGNALS)
@@ -80,10 +83,12 @@ def test_schemas_keep_the_services_json(app):
     """What the routes send is exactly what the services build (same names, same values), plus ``count``."""
     from sqlalchemy import update
 
+    from api.auth.service import create_key, create_tenant
     from api.db.models import Idea, Post
     from api.db.session import session_scope
-    from api.services import ideas, posts, users
-    from api.services.auth import create_key, create_tenant
+    from api.ideas import service as ideas
+    from api.posts import service as posts
+    from api.users import service as users
     from api.worker.broker import join_embedded
 
     url = app.state.settings.db_url

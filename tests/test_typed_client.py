@@ -90,8 +90,8 @@ def _generate(base: str, out) -> None:
 def test_generated_client_calls_the_live_app(live, tmp_path, monkeypatch):
     pytest.importorskip("attrs", reason="the generated client needs attrs (installed with openapi-python-client)")
     base, url = live
+    from api.auth.service import create_key, create_tenant
     from api.db.session import session_scope
-    from api.services.auth import create_key, create_tenant
 
     with session_scope(url) as s:
         t = create_tenant(s, "typed")

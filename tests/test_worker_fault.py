@@ -59,9 +59,9 @@ def test_two_workers_one_killed_and_a_poisoned_post(tmp_path, monkeypatch):
     for k, v in env.items():
         if k.startswith(("COCREATE_", "REDIS_")):
             monkeypatch.setenv(k, v)
+    from api.auth.service import create_key, create_tenant
     from api.db.models import DeadLetter, Post, PostAnalysis
     from api.db.session import migrate, session_scope
-    from api.services.auth import create_key, create_tenant
     from cocreate.settings import Settings
 
     migrate(url)

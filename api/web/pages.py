@@ -1,6 +1,6 @@
 """Server-rendered pages: the co-creation board, idea pages, roadmap, credits, users and the moderator
 console. Sign-in with a tenant's API key (role pm, moderator or admin): the signed session cookie then
-carries only a random session id (api/services/auth.py WebSessions), never the key.
+carries only a random session id (api/auth/service.py WebSessions), never the key.
 Templates autoescape, so a post containing <script> renders as text; no asset comes from the internet."""
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.alerts import service as alert_svc
+from api.auth.service import AuthError, authenticate, authenticate_hash
 from api.db.models import ApiKey, CommunityUser, Idea, Post, StatusChange
 from api.deps import get_session
-from api.services import alerts as alert_svc
-from api.services import ideas as idea_svc
-from api.services import users as user_svc
-from api.services.auth import AuthError, authenticate, authenticate_hash
-from api.services.webhooks import flush_outbox
+from api.ideas import service as idea_svc
+from api.users import service as user_svc
 from api.vocab import Role
 from api.web.i18n import translator
 from model.ranking import sparkline
@@ -200,7 +199,6 @@ def set_status(
     if idea is not None and status in idea_svc.STATUSES:
         idea_svc.set_status(session, idea, status, by=f"pm:{key.prefix}")
         session.commit()
-        flush_outbox(session)
     return RedirectResponse(f"/web/ideas/{idea_id}", status_code=303)
 
 
@@ -218,7 +216,6 @@ def merge(
         try:
             idea_svc.merge(session, src, dst, by=f"pm:{key.prefix}")
             session.commit()
-            flush_outbox(session)
             return RedirectResponse(f"/web/ideas/{target}", status_code=303)
         except ValueError:
             session.rollback()
@@ -295,7 +292,6 @@ def alert_action(
         status = {"acknowledge": "acknowledged", "resolve": "resolved"}.get(action)
         alert_svc.update_alert(session, a, status, note.strip() or None, by=f"moderator:{key.prefix}")
         session.commit()
-        flush_outbox(session)
     return RedirectResponse("/web/console", status_code=303)
 
 

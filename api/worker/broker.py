@@ -1,6 +1,6 @@
 """The task queue: Dramatiq over Redis when REDIS_URL is set, else in-process (embedded mode).
 
-Both modes run the same actors (``api/worker/tasks.py``). With Redis, ``cocreate worker`` processes
+Both modes run the same actors (``api/<domain>/tasks.py``, all imported by ``api/tasks.py``). With Redis, ``cocreate worker`` processes
 on any machine consume the queue; a message is acknowledged only after the actor returns, i.e.
 after its results are committed, and a dead worker's unacknowledged messages are re-queued by the
 next worker once its heartbeat is older than ``heartbeat_timeout``. In embedded mode a
@@ -12,6 +12,8 @@ sweeper) on one background thread while it is up.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable
 
@@ -34,6 +36,12 @@ _broker: dramatiq.Broker | None = None
 _worker: dramatiq.Worker | None = None
 _jobs: list[tuple[float, Callable[[], object]]] = []
 log = logging.getLogger("cocreate.worker")
+WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"  # recorded on the rows a worker writes
+
+
+def task_settings() -> Settings:
+    """The settings a task runs with, read when it runs (not the process's cached ones: tests switch them)."""
+    return Settings()
 
 
 def every(interval_s: float, job: Callable[[], object]) -> None:

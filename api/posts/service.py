@@ -13,7 +13,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from api import queue
-from api.db.models import CommunityUser, Post, PostAnalysis, Tenant
+from api.db.models import Post, PostAnalysis, Tenant
+from api.users import service as user_svc
 from cocreate.settings import Settings
 
 
@@ -55,26 +56,8 @@ def _user(session: Session, tenant_id: int, external_id: str | None, cache: dict
         return None
     if external_id in cache:
         return cache[external_id]
-    cache[external_id] = get_or_create_user(session, tenant_id, external_id).id
+    cache[external_id] = user_svc.get_or_create_user(session, tenant_id, external_id).id
     return cache[external_id]
-
-
-def get_or_create_user(session: Session, tenant_id: int, external_id: str) -> CommunityUser:
-    """The tenant's community user; two requests creating the same new user at once both get it."""
-    from sqlalchemy.exc import IntegrityError
-
-    q = select(CommunityUser).where(CommunityUser.tenant_id == tenant_id, CommunityUser.external_id == external_id)
-    u = session.scalar(q)
-    if u is not None:
-        return u
-    try:
-        with session.begin_nested():
-            u = CommunityUser(tenant_id=tenant_id, external_id=external_id)
-            session.add(u)
-            session.flush()
-        return u
-    except IntegrityError:  # created by a concurrent request in between: use theirs
-        return session.scalar(q)
 
 
 def ingest(session: Session, tenant: Tenant, items: list[Any], settings: Settings) -> IngestResult:

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from api import problems
 from api.db.models import ApiKey, Tenant
 from api.deps import MAX_ID, IdPath, get_session, role
+from api.posts import service as svc
+from api.posts.schemas import IngestProblemPublic, IngestPublic, PostPublic, PostResponsePublic, PostsPublic
 from api.problems import Problem
-from api.schemas.posts import IngestProblemPublic, IngestPublic, PostPublic, PostResponsePublic, PostsPublic
-from api.services import posts as svc
 from api.vocab import Intent, PostStatus, Role, SentimentLabel
 from api.worker import metrics
 
@@ -69,12 +69,9 @@ def ingest_posts(
         )
     tenant = session.get(Tenant, key.tenant_id)
     res = svc.ingest(session, tenant, body.posts, settings)
-    session.commit()  # the posts are durable before anything is queued
+    svc.queue_analysis(session, res.new_ids, settings.analysis_batch)
+    session.commit()  # the posts are durable before their analysis tasks leave (api/queue.py)
     metrics.INGESTED.inc(len(res.new_ids))
-    if res.new_ids:
-        from api.worker.tasks import enqueue_analysis
-
-        enqueue_analysis(res.new_ids, settings.analysis_batch)
     content = {
         "accepted": len(res.results),
         "new": len(res.new_ids),

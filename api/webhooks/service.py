@@ -76,10 +76,6 @@ def emit(session: Session, tenant_id: int, event: str, data: dict) -> list[int]:
     return ids
 
 
-def flush_outbox(session: Session) -> None:
-    """Kept for old call sites: deliveries now leave by themselves when the transaction commits."""
-
-
 def due_deliveries(session: Session, grace_s: float = GRACE_S, limit: int = 200) -> list[int]:
     """Pending deliveries more than ``grace_s`` past due and not claimed by a live sender, oldest first."""
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=grace_s)

@@ -12,8 +12,8 @@ from api import problems
 from api.db.models import ApiKey
 from api.deps import get_session, role
 from api.problems import Problem
-from api.schemas.users import ResponseClockPublic, UserDetailPublic, UsersPublic
-from api.services import users as svc
+from api.users import service as svc
+from api.users.schemas import ResponseClockPublic, UserDetailPublic, UsersPublic
 from api.vocab import Role, UserSort
 
 router = APIRouter(prefix="/v1", tags=["users"], responses=problems.responses(*problems.AUTH))

@@ -7,12 +7,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api import problems
+from api.alerts import service as svc
+from api.alerts.schemas import AlertPublic, AlertsPublic
 from api.db.models import ApiKey
 from api.deps import IdPath, get_session, role
 from api.problems import Problem
-from api.schemas.alerts import AlertPublic, AlertsPublic
-from api.services import alerts as svc
-from api.services.webhooks import flush_outbox
 from api.vocab import AlertKind, AlertStatus, Role
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"], responses=problems.responses(*problems.AUTH))
@@ -57,5 +56,4 @@ def patch_alert(
         raise Problem(404, "Not Found", f"no alert {alert_id} in your tenant")
     svc.update_alert(session, a, body.status, body.note, body.by)
     session.commit()
-    flush_outbox(session)
     return svc.alert_json(a)

@@ -11,9 +11,9 @@ from api import problems
 from api.db.models import ApiKey, WebhookDelivery, WebhookSubscription
 from api.deps import IdPath, get_session, role
 from api.problems import Problem
-from api.schemas.webhooks import SubscriptionCreatedPublic, SubscriptionDetailPublic, SubscriptionsPublic
-from api.services import webhooks as svc
 from api.vocab import Role, WebhookEvent
+from api.webhooks import service as svc
+from api.webhooks.schemas import SubscriptionCreatedPublic, SubscriptionDetailPublic, SubscriptionsPublic
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=problems.responses(*problems.AUTH))
 

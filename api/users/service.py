@@ -179,3 +179,21 @@ def response_clock(
 
 def _utc(t: dt.datetime) -> dt.datetime:
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def get_or_create_user(session: Session, tenant_id: int, external_id: str) -> CommunityUser:
+    """The tenant's community user; two requests creating the same new user at once both get it."""
+    from sqlalchemy.exc import IntegrityError
+
+    q = select(CommunityUser).where(CommunityUser.tenant_id == tenant_id, CommunityUser.external_id == external_id)
+    u = session.scalar(q)
+    if u is not None:
+        return u
+    try:
+        with session.begin_nested():
+            u = CommunityUser(tenant_id=tenant_id, external_id=external_id)
+            session.add(u)
+            session.flush()
+        return u
+    except IntegrityError:  # created by a concurrent request in between: use theirs
+        return session.scalar(q)

@@ -23,7 +23,7 @@ from api.db.models import (
     Tenant,
     Vote,
 )
-from api.services import webhooks
+from api.webhooks import service as webhooks
 from model.clustering import IdeaClusterer
 from model.ideas import IDEA_INTENT, summarize
 
@@ -294,7 +294,7 @@ def list_ideas(
     now: dt.datetime | None = None,
 ) -> list[dict]:
     """Ideas ranked by one of model/ranking.py's sorts; "most_wanted" weighs super users more (capped)."""
-    from api.services.users import vote_weights
+    from api.users.service import vote_weights
     from model.ranking import rank
 
     if sort not in SORTS:
@@ -331,7 +331,7 @@ def get_idea(session: Session, tenant_id: int, idea_id: int) -> Idea | None:
 
 
 def user_of(session: Session, tenant_id: int, external_id: str) -> CommunityUser:
-    from api.services.posts import get_or_create_user
+    from api.users.service import get_or_create_user
 
     return get_or_create_user(session, tenant_id, external_id)
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from api import problems
 from api.db.models import ApiKey
 from api.deps import IdPath, get_session, role
+from api.ideas import service as svc
+from api.ideas.schemas import IdeaDetailPublic, IdeasPublic, VotePublic
 from api.problems import Problem
-from api.schemas.ideas import IdeaDetailPublic, IdeasPublic, VotePublic
-from api.services import ideas as svc
 from api.vocab import IdeaSort, IdeaStatus, Role
 
 router = APIRouter(prefix="/v1/ideas", tags=["ideas"], responses=problems.responses(*problems.AUTH))
@@ -95,7 +95,6 @@ def vote_for_idea(
 def patch_idea(
     idea_id: IdPath, body: IdeaPatch, key: ApiKey = Depends(role(Role.pm)), session: Session = Depends(get_session)
 ):
-    from api.services.webhooks import flush_outbox
 
     idea = _idea(session, key, idea_id)
     try:
@@ -109,7 +108,6 @@ def patch_idea(
         session.rollback()
         raise Problem(409, "Conflict", str(e)) from e
     session.commit()
-    flush_outbox(session)
     return svc.idea_json(session, idea, detail=True)
 
 

@@ -71,8 +71,11 @@ def analyse_pending(session: Session, post_ids: list[int], analyzer, worker: str
     session.execute(update(Post).where(Post.id.in_([p.id for p in posts])).values(status="analyzed"))
     session.flush()
     fresh = [p for p in posts if p.id in written]
-    if fresh:  # the crisis hook locks the tenant row, the ledger hook the authors' rows (api/services/*.py)
-        from api.services import alerts, ideas, users, webhooks
+    if fresh:  # the crisis hook locks the tenant row, the ledger hook the authors' rows (their domains' service.py)
+        from api.alerts import service as alerts
+        from api.ideas import service as ideas
+        from api.users import service as users
+        from api.webhooks import service as webhooks
 
         by_post = {p.id: a for p, a in zip(posts, results)}
         for tenant_id in sorted({p.tenant_id for p in fresh}):
@@ -105,7 +108,7 @@ def record_failure(session: Session, post_id: int, reason: str, max_attempts: in
     post.status = "failed"
     session.add(DeadLetter(task=task, post_id=post_id, payload={"post_id": post_id}, reason=reason[:2000]))
     session.flush()
-    from api.services import alerts
+    from api.alerts import service as alerts
 
     alerts.catch_up(session, post.tenant_id)  # the posts after it no longer wait for it
     return True

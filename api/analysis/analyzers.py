@@ -4,38 +4,18 @@ for another model, and how the tests plug in their fast stand-in, ``tests/stand_
 
 from __future__ import annotations
 
-import importlib
 import threading
-from collections.abc import Callable
 
+from cocreate.loaders import analyzer_factory
 from cocreate.settings import Settings
 
 _lock = threading.Lock()
 _cache: dict[tuple, object] = {}
 
 
-def analyzer_factory(settings: Settings) -> Callable[[Settings], object] | None:
-    """The callable ``analyzer_factory`` names, or None for the trained analyzer."""
-    if not settings.analyzer_factory:
-        return None
-    mod, _, name = settings.analyzer_factory.partition(":")
-    try:
-        return getattr(importlib.import_module(mod), name)
-    except (ImportError, AttributeError) as e:
-        raise ValueError(
-            f"COCREATE_ANALYZER_FACTORY={settings.analyzer_factory!r}: expected 'module:callable' ({e})"
-        ) from e
-
-
-def idea_granularity(settings: Settings) -> str:
-    """The clusterer mode for the analyzer's embeddings: "idea" (the paraphrase metric, fitted on the trained
-    analyzer's space) unless the factory declares otherwise (``idea_granularity`` attribute)."""
-    return getattr(analyzer_factory(settings), "idea_granularity", "idea")
-
-
 def get_analyzer(settings: Settings):
     """The process-wide analyzer (loaded once, on first use). In embedded mode (the queue inside the API
-    process) the trained analyzer runs in a child process (``api/worker/analysis_process.py``) unless
+    process) the trained analyzer runs in a child process (``api/analysis/process.py``) unless
     ``COCREATE_ANALYSIS_PROCESS=0``."""
     from api.worker import broker
 
@@ -47,7 +27,7 @@ def get_analyzer(settings: Settings):
             if factory is not None:
                 an = factory(settings)
             elif in_child_process:
-                from api.worker.analysis_process import ProcessAnalyzer
+                from api.analysis.process import ProcessAnalyzer
 
                 an = ProcessAnalyzer(settings, nice=settings.analysis_process_nice)
                 an.start()

@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, undefer
 
 from api.db.models import Alert, Post, PostAnalysis, Tenant
-from api.services import webhooks
+from api.webhooks import service as webhooks
 
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
 

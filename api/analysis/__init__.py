@@ -1,0 +1,1 @@
+"""Analysis of ingested posts: the analyzer a worker uses, the batch task, the hooks it feeds."""

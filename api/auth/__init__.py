@@ -1,0 +1,1 @@
+"""Tenants, API keys with roles, web sessions."""

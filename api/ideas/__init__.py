@@ -1,0 +1,1 @@
+"""Ideas: the co-creation board (clusters of feature requests), votes, statuses, credits, re-clustering."""

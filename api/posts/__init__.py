@@ -1,0 +1,1 @@
+"""Posts: ingest, listing, one post with its analysis, staff responses."""

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the co-creation board, the moderator console, credits, users."""

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions and the transactional outbox (deliveries, retries, the sweeper)."""
