@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from fastapi.routing import APIRoute
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -46,3 +47,14 @@ def db_url(backend: str, tmp_path) -> tuple[str, str | None]:
         pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
     name = make_pg_db()
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", name
+
+
+def api_routes(routes) -> list[APIRoute]:
+    """Every APIRoute, also inside included routers (newer FastAPI keeps those as one wrapper route each)."""
+    out = []
+    for r in routes:
+        if isinstance(r, APIRoute):
+            out.append(r)
+        elif getattr(r, "original_router", None) is not None:
+            out += api_routes(r.original_router.routes)
+    return out

@@ -50,7 +50,7 @@ def test_a_dead_child_fails_one_batch_and_the_next_starts_a_new_one(child):
 
 def test_embedded_mode_selects_the_child_and_the_distributed_worker_does_not(monkeypatch):
     import api.worker.broker as broker
-    from api.worker import analyzers
+    from api.analysis import analyzers
 
     monkeypatch.setattr(analyzers, "_cache", {})
     monkeypatch.setattr(broker, "embedded", lambda: True)

@@ -30,9 +30,9 @@ def test_each_domain_is_one_package_with_its_routes_schemas_and_service():
     from api.app import create_app
 
     domains = ("posts", "ideas", "alerts", "users", "webhooks")
-    mounted = {
-        getattr(r, "endpoint", None).__module__ for r in create_app(start_worker=False).routes if hasattr(r, "endpoint")
-    }
+    from tests.api_helpers import api_routes
+
+    mounted = {r.endpoint.__module__ for r in api_routes(create_app(start_worker=False).routes)}
     for d in domains:
         for part in ("routes", "schemas", "service"):
             importlib.import_module(f"api.{d}.{part}")
@@ -87,7 +87,7 @@ def test_no_import_cycles_in_api_model_and_the_cli():
     assert _cycles(graph, set(graph.modules)) == []
     # the checker finds a cycle when there is one: the services ↔ worker cycle this issue removed
     graph.add_import(importer="api.webhooks.service", imported="api.tasks")
-    assert ["api.webhooks.service", "api.tasks"] in [
+    assert ["api.tasks", "api.webhooks.service"] in [
         [m for m in c if m in ("api.webhooks.service", "api.tasks")] for c in _cycles(graph, set(graph.modules))
     ]
 

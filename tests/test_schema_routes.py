@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+
+from tests.api_helpers import api_routes
 
 
 @pytest.fixture(scope="module")
@@ -21,17 +22,6 @@ def app(tmp_path_factory):
         mp.setenv("COCREATE_ANALYZER_FACTORY", "tests.stand_ins:rule_analyzer")
         mp.delenv("REDIS_URL", raising=False)
         yield create_app(Settings())
-
-
-def api_routes(routes) -> list[APIRoute]:
-    """Every APIRoute, also inside included routers (newer FastAPI keeps those as one wrapper route each)."""
-    out = []
-    for r in routes:
-        if isinstance(r, APIRoute):
-            out.append(r)
-        elif getattr(r, "original_router", None) is not None:
-            out += api_routes(r.original_router.routes)
-    return out
 
 
 def test_every_route_declares_a_response_schema(app):
