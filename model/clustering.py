@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import faiss
 import numpy as np
@@ -66,6 +67,7 @@ def spherical_kmeans(
         min_points_per_centroid=1,
     )
     km.train(x)
+    assert km.centroids is not None  # set by train()
     return _unit(km.centroids)
 
 
@@ -85,6 +87,7 @@ def knn(Z: np.ndarray, k: int, ivf: bool = False, seed: int = 0) -> np.ndarray:
         pca.train(np.ascontiguousarray(Z[rng.choice(len(Z), min(len(Z), 20000), replace=False)]))
         Z = _unit(pca.apply(np.ascontiguousarray(Z)))
     d = Z.shape[1]
+    index: faiss.Index
     if ivf:
         nlist = int(4 * np.sqrt(len(Z)))
         quant = faiss.IndexFlatIP(d)
@@ -161,6 +164,8 @@ class IdeaClusterer:
     seed: makes ``fit`` reproducible.
     """
 
+    mean_: np.ndarray  # learned by fit() or read by load() (an annotation only: no class attribute)
+
     def __init__(
         self,
         min_cluster_size: int = 5,
@@ -201,8 +206,9 @@ class IdeaClusterer:
     def _centre(self, X: np.ndarray) -> np.ndarray:
         """Rows [n, d] → the unit vectors clustering works on (centred, mood removed, paraphrase space)."""
         Z = _unit(X) - self.mean_
-        if getattr(self, "nuisance_", None) is not None:
-            Z = Z - np.outer(Z @ self.nuisance_, self.nuisance_)
+        nuisance = getattr(self, "nuisance_", None)
+        if nuisance is not None:
+            Z = Z - np.outer(Z @ nuisance, nuisance)
         if getattr(self, "metric_", None) is not None:
             Z = _unit(Z) @ self.metric_
         return _unit(Z)
@@ -221,13 +227,12 @@ class IdeaClusterer:
         if metric is not None and metric.dim != dim:
             metric = None
         self.metric_ = metric.matrix if metric is not None else None
-        same_encoder = (
+        if (  # the same encoder
             metric is not None
             and metric.mean is not None
             and n_rows
             and float(_unit(self.mean_[None])[0] @ _unit(metric.mean[None])[0]) >= 0.8
-        )
-        if same_encoder:
+        ):
             # a few posts are a poor estimate of the common direction: lean on the tuning set's
             # (only when both means agree, i.e. the vectors come from the encoder the metric was fitted on)
             w = n_rows / (n_rows + PRIOR_POSTS)
@@ -553,8 +558,10 @@ class IdeaClusterer:
             index.add_with_ids(np.ascontiguousarray(self.centroids_, np.float32), self.cluster_ids_)
         faiss.write_index(index, str(path / INDEX_FILE))
         buf = np.stack(self._buffer.vectors) if self._buffer.vectors else np.zeros((0, len(self.mean_)), np.float32)
-        nuisance = self.nuisance_ if getattr(self, "nuisance_", None) is not None else np.zeros(0, np.float32)
-        metric = self.metric_ if getattr(self, "metric_", None) is not None else np.zeros((0, 0), np.float32)
+        nuisance = getattr(self, "nuisance_", None)
+        nuisance = nuisance if nuisance is not None else np.zeros(0, np.float32)
+        metric = getattr(self, "metric_", None)
+        metric = metric if metric is not None else np.zeros((0, 0), np.float32)
         np.savez(
             path / ARRAYS_FILE,
             mean=self.mean_,
@@ -583,7 +590,7 @@ class IdeaClusterer:
         state = json.loads((path / STATE_FILE).read_text())
         # states saved before the idea granularity existed were topic clusterings
         self = cls(**({"granularity": "topic"} | state["params"]))
-        index = faiss.read_index(str(path / INDEX_FILE))
+        index = cast(faiss.IndexIDMap, faiss.read_index(str(path / INDEX_FILE)))  # save() writes an IndexIDMap
         n = index.ntotal
         self.centroids_ = index.index.reconstruct_n(0, n) if n else np.zeros((0, index.d), np.float32)
         self.cluster_ids_ = faiss.vector_to_array(index.id_map).astype(np.int64)

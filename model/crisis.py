@@ -30,6 +30,7 @@ import math
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from model.crisis_season import SeasonalVolume
 from model.crisis_topics import ShareTable, label, post_keys, theme, topic_words
@@ -82,9 +83,10 @@ class CrisisConfig:
             return cls()
         names = {f.name: f.type for f in fields(cls)}
         got = json.loads(path.read_text(encoding="utf-8")).get("settings", {})
-        return cls(
-            **{k: (dt.timedelta(seconds=v) if k in ("window", "cooldown") else v) for k, v in got.items() if k in names}
-        )
+        kwargs: dict[str, Any] = {
+            k: (dt.timedelta(seconds=v) if k in ("window", "cooldown") else v) for k, v in got.items() if k in names
+        }
+        return cls(**kwargs)
 
 
 def concern(e: PostEvent, cfg: CrisisConfig) -> float:
@@ -542,7 +544,7 @@ class CrisisDetector:
     @classmethod
     def from_dict(cls, d: dict) -> "CrisisDetector":
         names = {f.name: f for f in fields(CrisisConfig)}
-        cfg = {
+        cfg: dict[str, Any] = {
             k: (dt.timedelta(seconds=v) if k in ("window", "cooldown") else v)
             for k, v in d.get("config", {}).items()
             if k in names

@@ -42,6 +42,7 @@ class SeasonalVolume:
         return hour % 24, wd, wd * 24 + hour % 24
 
     def _close_hour(self) -> None:
+        assert self.hour is not None  # called only by add(), after the first post has set the hour
         h, wd, w = self._slot(self.hour)
         self.hod[h] = _ewma(self.hod[h], self.hod_n[h], self.count, DAY_ALPHA)
         self.hod_n[h] += 1

@@ -12,6 +12,7 @@ import copy
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import cast
 
 import torch
 from torch import nn
@@ -105,6 +106,11 @@ def layer_mask(base_model: nn.Module, mask: torch.Tensor, hidden: torch.Tensor) 
     return (1.0 - m) * torch.finfo(hidden.dtype).min
 
 
+def _encoder_layers(base_model: nn.Module) -> nn.ModuleList:
+    """``base_model.encoder.layer`` of a BERT-style encoder (nn.Module types attributes as Tensor | Module)."""
+    return cast(nn.ModuleList, cast(nn.Module, base_model.encoder).layer)
+
+
 class TunedTop(nn.Module):
     """Fine-tuned copies of layers ``cut`` … ``num_layers - 1`` of the base encoder, plus the heads.
     With ``num_layers`` below the base's depth this is a shallow student: the base's later layers
@@ -113,7 +119,7 @@ class TunedTop(nn.Module):
     def __init__(self, cfg: AnalyzerConfig, base_model: nn.Module):
         super().__init__()
         self.cfg = cfg
-        self.layers = nn.ModuleList(copy.deepcopy(base_model.encoder.layer[cfg.cut : cfg.num_layers]))
+        self.layers = nn.ModuleList(copy.deepcopy(_encoder_layers(base_model)[cfg.cut : cfg.num_layers]))
         self.heads = SignalHeads(cfg)
         self._base = [base_model]  # not a submodule: never saved with the top
 
@@ -126,8 +132,8 @@ class TunedTop(nn.Module):
 
 def bottom_hidden(base_model: nn.Module, ids: torch.Tensor, mask: torch.Tensor, cut: int) -> torch.Tensor:
     """Hidden states entering layer ``cut`` of the (frozen) base encoder."""
-    hidden = base_model.embeddings(input_ids=ids)
+    hidden = cast(nn.Module, base_model.embeddings)(input_ids=ids)
     am = layer_mask(base_model, mask, hidden)
-    for layer in base_model.encoder.layer[:cut]:
+    for layer in _encoder_layers(base_model)[:cut]:
         hidden = layer(hidden, attention_mask=am)
     return hidden

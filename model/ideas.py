@@ -93,7 +93,7 @@ def summarize(
     out = []
     for c in ids:
         m = np.flatnonzero(labels == c)
-        n_users = len({users[i] for i in m}) if users is not None else None
+        n_users = len({users[int(i)] for i in m}) if users is not None else None
         out.append(
             ClusterSummary(
                 c,
@@ -101,7 +101,7 @@ def summarize(
                 names[c].keywords,
                 len(m),
                 names[c].quotes,
-                [post_ids[i] for i in m],
+                [post_ids[int(i)] for i in m],
                 float(sent[m].mean()) if len(m) else 0.0,
                 n_users,
             )

@@ -397,12 +397,13 @@ class LexiconLabeler:
         if (
             self._bug_not_context is not None
             and self._bug_not_context.search(clause)
-            and not (device and self._bug_device_post.search(clause))
+            and not (device and self._bug_device_post is not None and self._bug_device_post.search(clause))
         ):
             return False  # food in the clause (「苹果手机」 is a device, though)
         if (
             self._bug_spoil is not None
             and self._bug_spoil.fullmatch(m.group())
+            and self._bug_food_post is not None
             and self._bug_food_post.search(doc.text)
             and not device
         ):

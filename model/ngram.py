@@ -53,7 +53,10 @@ class CharNgramSentiment:
         return self._features(texts) @ self.coef_ + self.intercept_
 
     def save(self, path: str | Path) -> None:
-        np.savez_compressed(path, idf=self.idf_, coef=self.coef_, intercept=np.array([self.intercept_]))
+        # np.asanyarray is savez's own conversion, spelled out: idf_ and coef_ are None before fit()
+        np.savez_compressed(
+            path, idf=np.asanyarray(self.idf_), coef=np.asanyarray(self.coef_), intercept=np.array([self.intercept_])
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> "CharNgramSentiment":

@@ -170,8 +170,8 @@ def fit_paraphrase_metric(
         "cv_ari": float(mean[best, 0]),
         "cv_v": float(mean[best, 1]),
     }
-    rows = [
+    curve_rows = [
         {"threshold": float(t), "ARI": float(m[0]), "V": float(m[1]), "clusters": float(m[2])}
         for t, m in zip(grid, mean)
     ]
-    return ParaphraseMetric(W, float(grid[best]), eps, meta, _unit(X).mean(0)), rows
+    return ParaphraseMetric(W, float(grid[best]), eps, meta, _unit(X).mean(0)), curve_rows

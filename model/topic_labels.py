@@ -127,20 +127,19 @@ def ctfidf(
     for words, lab in zip(docs_words, labels):
         if lab in per:
             per[lab].update(w for w in words if is_label_word(w))
-    total = Counter()
+    total: Counter[str] = Counter()
     for cnt in per.values():
         total.update(cnt)
     if not total:
         return {c: [] for c in clusters}
     A = sum(total.values()) / max(len(per), 1)
-    out = {}
+    out: dict[int, list[tuple[str, float]]] = {}
     for c, cnt in per.items():
         n = sum(cnt.values()) or 1
         # words said by at least two posts first; one-off words only fill up small clusters
         scored = [(w, (k / n) * np.log1p(A / total[w]), k >= 2) for w, k in cnt.items()]
         scored.sort(key=lambda t: (not t[2], -t[1]))
-        scored = [(w, sc) for w, sc, _ in scored]
-        out[c] = scored[:top_k]
+        out[c] = [(w, sc) for w, sc, _ in scored][:top_k]
     return out
 
 
@@ -230,7 +229,7 @@ def label_clusters(
         if phrase:  # unassigned posts count for specificity too: a sample of them
             rest = np.flatnonzero(labels < 0)
             rows = np.union1d(rows, rest[:: max(1, len(rest) // (2 * per_cluster))])
-        toks = [words(texts[i]) for i in rows]
+        toks: list[Sequence[str]] = [words(texts[i]) for i in rows]
         row_labels = labels[rows]
         # a Segmenter's content words drop punctuation and stopwords; phrases need the full cut
         cutter = getattr(getattr(words, "__self__", None), "cut", None)
@@ -244,7 +243,7 @@ def label_clusters(
     for c in clusters:
         members = np.flatnonzero(labels == c)
         keywords = [w for w, _ in kw.get(c, [])]
-        q = representative_quotes([texts[i] for i in members], Z[members], centroids[c])
+        q = representative_quotes([texts[int(i)] for i in members], Z[members], centroids[c])
         quotes = [texts[members[i]] for i in q]
         title = titles.get(c) or make_title(keywords) or (quotes[0][:16] if quotes else "")
         out[c] = ClusterLabel(title, keywords, quotes, [int(members[i]) for i in q])

@@ -37,6 +37,7 @@ def _child_init(settings: Settings, nice: int) -> None:
 
 
 def _child_analyze(texts: list[str]) -> list:
+    assert _child_analyzer is not None  # set by _child_init, the initializer of the pool that runs this
     return _child_analyzer.analyze(texts)
 
 

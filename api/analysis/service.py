@@ -21,10 +21,12 @@ class BatchOutcome:
 def _insert(session: Session):
     name = session.get_bind().dialect.name
     if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(PostAnalysis)
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(PostAnalysis)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(PostAnalysis)
 
 
 def analyse_pending(session: Session, post_ids: list[int], analyzer, worker: str, fill_to: int = 0) -> BatchOutcome:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Iterable
+from typing import TypedDict
 
 import numpy as np
 from sqlalchemy import delete, func, select, update
@@ -49,10 +51,10 @@ def clusterer_of(tenant: Tenant) -> IdeaClusterer | None:
 
 def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses: list) -> None:
     """Put new feature requests into their nearest idea; ask for a re-clustering when enough wait."""
-    tenant = session.get(Tenant, tenant_id)
     fr = [(p, a) for p, a in zip(posts, analyses) if a.intent["label"] == IDEA_INTENT]
     if not fr:
         return
+    tenant = session.get_one(Tenant, tenant_id)
     m = clusterer_of(tenant)
     if m is not None and m.n_clusters_:
         ids = m.predict(np.stack([a.embedding for _, a in fr]))
@@ -69,7 +71,7 @@ def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses
     last = tenant.reclustered_at
     if last is not None:
         last = last if last.tzinfo else last.replace(tzinfo=dt.UTC)
-    waiting = session.scalar(
+    waiting = session.execute(
         select(func.count())
         .select_from(Post)
         .join(PostAnalysis)
@@ -79,7 +81,7 @@ def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses
             PostAnalysis.intent == IDEA_INTENT,
             Post.received_at > (last or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)),
         )
-    )
+    ).scalar_one()
     clustered = sum(m.sizes_) if m is not None and m.n_clusters_ else 0
     if waiting < max(RECLUSTER_AFTER_NEW, 0.05 * clustered):
         return
@@ -96,10 +98,10 @@ def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses
 def _live(session: Session, idea_id: int) -> int:
     """Follow merges to the idea that lives on."""
     seen = set()
-    idea = session.get(Idea, idea_id)
+    idea = session.get_one(Idea, idea_id)
     while idea.merged_into and idea.id not in seen:
         seen.add(idea.id)
-        idea = session.get(Idea, idea.merged_into)
+        idea = session.get_one(Idea, idea.merged_into)
     return idea.id
 
 
@@ -126,7 +128,7 @@ def recluster(
     """Re-cluster every feature request of the tenant, keeping the ids of ideas that persist.
 
     ``granularity`` applies to a tenant's first clustering (later ones keep the saved clusterer's)."""
-    tenant = session.get(Tenant, tenant_id)
+    tenant = session.get_one(Tenant, tenant_id)
     rows = session.execute(
         select(Post.id, Post.text, Post.user_id, Post.idea_id, PostAnalysis.embedding, PostAnalysis.sentiment_score)
         .join(PostAnalysis)
@@ -182,14 +184,26 @@ def recluster(
 
 # ---------------------------------------------------------------- reading and PM actions
 def supporters(session: Session, idea_id: int) -> set[int]:
-    posters = set(session.scalars(select(Post.user_id).where(Post.idea_id == idea_id, Post.user_id.is_not(None))))
+    posters = {
+        uid
+        for uid in session.scalars(select(Post.user_id).where(Post.idea_id == idea_id, Post.user_id.is_not(None)))
+        if uid is not None  # excluded by the query already; narrows the type
+    }
     voters = set(session.scalars(select(Vote.user_id).where(Vote.idea_id == idea_id)))
     return posters | voters
 
 
-def idea_summaries(session: Session, idea_ids: list[int]) -> dict[int, dict]:
+class IdeaSummary(TypedDict):
+    posts: int
+    sentiment_mean: float | None
+    last_post_at: str | None
+    supporters: set[int]
+    votes: int
+
+
+def idea_summaries(session: Session, idea_ids: list[int]) -> dict[int, IdeaSummary]:
     """Post count, mean sentiment, last post, supporters and votes of many ideas in three grouped queries."""
-    out = {
+    out: dict[int, IdeaSummary] = {
         i: {"posts": 0, "sentiment_mean": None, "last_post_at": None, "supporters": set(), "votes": 0} for i in idea_ids
     }
     if not idea_ids:
@@ -201,6 +215,7 @@ def idea_summaries(session: Session, idea_ids: list[int]) -> dict[int, dict]:
         .where(Post.idea_id.in_(idea_ids))
         .group_by(Post.idea_id)
     ):
+        assert iid is not None  # the query keeps idea_id IN (idea_ids)
         out[iid] |= {
             "posts": n,
             "sentiment_mean": round(float(mean), 4) if mean is not None else None,
@@ -209,6 +224,7 @@ def idea_summaries(session: Session, idea_ids: list[int]) -> dict[int, dict]:
     for iid, uid in session.execute(
         select(Post.idea_id, Post.user_id).distinct().where(Post.idea_id.in_(idea_ids), Post.user_id.is_not(None))
     ):
+        assert iid is not None and uid is not None  # the query keeps idea_id IN (idea_ids) and user_id IS NOT NULL
         out[iid]["supporters"].add(uid)
     for iid, uid in session.execute(select(Vote.idea_id, Vote.user_id).where(Vote.idea_id.in_(idea_ids))):
         out[iid]["supporters"].add(uid)
@@ -216,7 +232,7 @@ def idea_summaries(session: Session, idea_ids: list[int]) -> dict[int, dict]:
     return out
 
 
-def idea_json(session: Session, idea: Idea, detail: bool = False, summary: dict | None = None) -> dict:
+def idea_json(session: Session, idea: Idea, detail: bool = False, summary: IdeaSummary | None = None) -> dict:
     """The idea as the API shows it; ``summary`` (from ``idea_summaries``) saves the per-idea queries."""
     sm = summary if summary is not None else idea_summaries(session, [idea.id])[idea.id]
     sup = sm["supporters"]
@@ -243,7 +259,9 @@ def idea_json(session: Session, idea: Idea, detail: bool = False, summary: dict 
             select(StaffResponse).where(StaffResponse.idea_id == idea.id).order_by(StaffResponse.created_at)
         )
         out["responses"] = [{"staff": r.staff, "text": r.text, "at": r.created_at.isoformat()} for r in resp]
-        users = session.scalars(select(CommunityUser).where(CommunityUser.id.in_(sup))) if sup else []
+        users: Iterable[CommunityUser] = (
+            session.scalars(select(CommunityUser).where(CommunityUser.id.in_(sup))) if sup else []
+        )
         out["supporter_ids"] = sorted(u.external_id for u in users)
     return out
 
@@ -265,6 +283,7 @@ def idea_stats(session: Session, tenant_id: int, ideas: list[Idea]) -> list:
         .join(PostAnalysis, PostAnalysis.post_id == Post.id)
         .where(Post.idea_id.in_(ids))
     ):
+        assert iid is not None  # the query keeps idea_id IN (ids)
         if uid is not None:
             support[iid].append(Support(users.get(uid, str(uid)), _utc(at), "post"))
         sents[iid].append(float(score))
@@ -377,7 +396,7 @@ def merge(session: Session, source: Idea, target: Idea, by: str) -> None:
             v.idea_id = target.id
     set_status(session, source, "duplicate", by, note=f"merged into idea {target.id}")
     source.merged_into = target.id
-    tenant = session.get(Tenant, source.tenant_id)
+    tenant = session.get_one(Tenant, source.tenant_id)
     m = clusterer_of(tenant)
     if (
         m is not None

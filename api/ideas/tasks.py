@@ -34,7 +34,7 @@ def recluster_tenant(tenant_id: int, requested_at: float | None = None) -> None:
         try:
             from api.db.models import Tenant
 
-            done = session.get(Tenant, tenant_id).reclustered_at
+            done = session.get_one(Tenant, tenant_id).reclustered_at
             if (
                 requested_at is not None
                 and done is not None

@@ -68,6 +68,7 @@ def ingest_posts(
             f"{n} posts in one request; the limit is {settings.max_batch} (COCREATE_MAX_BATCH): split the batch",
         )
     tenant = session.get(Tenant, key.tenant_id)
+    assert tenant is not None  # the API key's tenant_id is a foreign key (ON DELETE CASCADE): its tenant exists
     res = svc.ingest(session, tenant, body.posts, settings)
     svc.queue_analysis(session, res.new_ids, settings.analysis_batch, settings.analysis_coalesce_ms / 1000)
     session.commit()  # the posts are durable before their analysis tasks leave (api/queue.py)

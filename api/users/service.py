@@ -57,6 +57,7 @@ def _idea_links(session: Session, tenant_id: int, user_id: int | None = None) ->
     out: dict[int, set[int]] = {}
     for q in (posts, votes):
         for uid, iid in session.execute(q):
+            assert uid is not None and iid is not None  # posts: filtered IS NOT NULL; votes: NOT NULL columns
             out.setdefault(uid, set()).add(iid)
     return out
 
@@ -156,7 +157,7 @@ def response_clock(
             .group_by(StaffResponse.post_id)
         ).all()
     )
-    idea_resp: dict[int, list[dt.datetime]] = {}
+    idea_resp: dict[int | None, list[dt.datetime]] = {}  # looked up by Post.idea_id, which may be None
     for iid, at in session.execute(
         select(StaffResponse.idea_id, StaffResponse.created_at).where(
             StaffResponse.tenant_id == tenant_id, StaffResponse.idea_id.is_not(None)
@@ -196,4 +197,4 @@ def get_or_create_user(session: Session, tenant_id: int, external_id: str) -> Co
             session.flush()
         return u
     except IntegrityError:  # created by a concurrent request in between: use theirs
-        return session.scalar(q)
+        return session.execute(q).scalar_one()

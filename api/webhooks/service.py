@@ -14,8 +14,10 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from api import queue
@@ -39,7 +41,7 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
-def subscribe(session: Session, tenant_id: int, url: str, events: list[str]) -> WebhookSubscription:
+def subscribe(session: Session, tenant_id: int, url: str, events: Sequence[str]) -> WebhookSubscription:
     bad = [e for e in events if e not in EVENTS]
     if bad or not events:
         raise ValueError(f"unknown event(s) {bad}; choose from {', '.join(EVENTS)}" if bad else "events is empty")
@@ -92,7 +94,7 @@ def due_deliveries(session: Session, grace_s: float = GRACE_S, limit: int = 200)
 def claim(session: Session, delivery_id: int) -> bool:
     """Take a due pending delivery for ``LEASE_S`` (one atomic UPDATE, committed); False if not ours to send."""
     now = dt.datetime.now(dt.UTC)
-    n = session.execute(
+    result = session.execute(
         update(WebhookDelivery)
         .where(
             WebhookDelivery.id == delivery_id,
@@ -104,7 +106,8 @@ def claim(session: Session, delivery_id: int) -> bool:
         )
         .values(next_attempt_at=now + dt.timedelta(seconds=LEASE_S), attempts=WebhookDelivery.attempts + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    n = cast("CursorResult[Any]", result).rowcount  # an UPDATE's result; Session.execute is typed as Result
     session.commit()
     return n == 1
 
@@ -121,8 +124,8 @@ def deliver(session: Session, delivery_id: int, max_attempts: int, client=None) 
     if not claim(session, delivery_id):
         d = session.get(WebhookDelivery, delivery_id)
         return "missing" if d is None else ("busy" if d.status == "pending" else d.status)
-    d = session.get(WebhookDelivery, delivery_id, populate_existing=True)
-    sub = session.get(WebhookSubscription, d.subscription_id)
+    d = session.get_one(WebhookDelivery, delivery_id, populate_existing=True)
+    sub = session.get_one(WebhookSubscription, d.subscription_id)
     body = json.dumps(d.payload, ensure_ascii=False, separators=(",", ":")).encode()
     ts = str(int(dt.datetime.now(dt.UTC).timestamp()))
     headers = {

@@ -32,7 +32,8 @@ def deliver_webhook(delivery_id: int) -> None:
     with session_scope(s.db_url) as session:
         status = deliver(session, delivery_id, s.webhook_max_attempts)
         if status == "pending":
-            due = session.get(WebhookDelivery, delivery_id).next_attempt_at
+            due = session.get_one(WebhookDelivery, delivery_id).next_attempt_at
+            assert due is not None  # deliver() sets next_attempt_at whenever it leaves a delivery pending
             due = due if due.tzinfo else due.replace(tzinfo=dt.UTC)
             delay_ms = int(max(0.0, due.timestamp() - time.time()) * 1000)
     if status == "pending":

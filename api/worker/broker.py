@@ -16,6 +16,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
@@ -31,6 +32,9 @@ from dramatiq.middleware import (
 )
 
 from cocreate.settings import Settings
+
+if TYPE_CHECKING:
+    from dramatiq.brokers.redis import RedisBroker
 
 _broker: dramatiq.Broker | None = None
 _worker: dramatiq.Worker | None = None
@@ -148,7 +152,7 @@ class LowerThreadPriority(Middleware):
 def start_embedded_worker(threads: int = 1, nice: int = 0) -> dramatiq.Worker | None:
     """In embedded mode, consume the in-process queue on background threads (niced by ``nice``)."""
     global _worker
-    if not embedded() or _worker is not None:
+    if not isinstance(_broker, StubBroker) or _worker is not None:  # not embedded(), or already started
         return _worker
     if nice > 0 and not any(isinstance(m, LowerThreadPriority) for m in _broker.middleware):
         _broker.add_middleware(LowerThreadPriority(nice))
@@ -168,7 +172,7 @@ def stop_embedded_worker() -> None:
 
 def join_embedded(timeout_ms: int = 60_000) -> None:
     """Wait until the in-process queue is empty (tests, CLI seeding)."""
-    if embedded():
+    if isinstance(_broker, StubBroker):  # embedded()
         for q in list(_broker.queues):
             _broker.join(q, timeout=timeout_ms, fail_fast=False)
         if _worker is not None:
@@ -179,10 +183,11 @@ def queue_depth() -> dict[str, int]:
     """Messages waiting per queue (Redis: list length + delayed; stub: queue size)."""
     if _broker is None:
         return {}
-    if embedded():
+    if isinstance(_broker, StubBroker):  # embedded()
         return {q: _broker.queues[q].qsize() for q in _broker.queues}
-    client = _broker.client
-    return {q: int(client.llen(f"{_broker.namespace}:{q}") or 0) for q in _broker.queues}
+    redis_broker = cast("RedisBroker", _broker)  # setup_broker makes a StubBroker or a RedisBroker
+    client = redis_broker.client
+    return {q: int(client.llen(f"{redis_broker.namespace}:{q}") or 0) for q in redis_broker.queues}
 
 
 def reset_broker(settings: Settings) -> dramatiq.Broker:
