@@ -101,3 +101,12 @@ def test_code_is_linted_and_formatted():
     assert check.returncode == 0, check.stdout[-4000:]
     fmt = subprocess.run([exe, "format", "--check", "."], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert fmt.returncode == 0, fmt.stdout[-4000:]
+
+
+def test_model_and_api_type_check():
+    """mypy (settings in pyproject.toml: model/ and api/, pydantic plugin) finds no type error."""
+    exe = shutil.which("mypy") or str(Path(sys.executable).with_name("mypy"))
+    if not Path(exe).exists():
+        pytest.skip("mypy is not installed (pip install -e '.[dev]')")
+    r = subprocess.run([exe], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-4000:]
