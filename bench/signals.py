@@ -60,10 +60,12 @@ def ece(p: np.ndarray, y: np.ndarray, bins: int = 15) -> float:
 
 
 def load(path: Path):
-    from cocreate.loaders import load_encoder, load_segmenter
+    from cocreate.loaders import load_encoder, load_segmenter, load_text_lexicon
     from model.analyzer import Analyzer
 
-    return Analyzer.from_pretrained(path, encoder=load_encoder(), segmenter=load_segmenter())
+    return Analyzer.from_pretrained(
+        path, encoder=load_encoder(), segmenter=load_segmenter(), lexicon=load_text_lexicon()
+    )
 
 
 def predict(analyzer, texts: list[str]) -> list[dict]:

@@ -188,7 +188,7 @@ def _side_process(n: int):
 
 def _text_features(texts: list[str]):
     """jieba tokens and keywords, plus the rule labeler's votes only where the analyzer's decision
-    layer blends them (``lexicon_weight`` > 0; the v4 analyzers decide without rules)."""
+    layer reads them (``lexicon_weight`` > 0, or ``request_bias``: the explicit-request cue as a feature)."""
     import json
 
     from cocreate.loaders import load_segmenter, load_text_lexicon
@@ -196,7 +196,8 @@ def _text_features(texts: list[str]):
     from model.analyzer import text_features
 
     cfg = json.loads((get_settings().analyzer_dir / "analyzer_config.json").read_text(encoding="utf-8"))
-    lexicon = load_text_lexicon() if cfg.get("lexicon_weight", 0) > 0 else None
+    uses_votes = cfg.get("lexicon_weight", 0) > 0 or cfg.get("request_bias", 0) != 0
+    lexicon = load_text_lexicon() if uses_votes else None
     return text_features(texts, load_segmenter(), lexicon)
 
 

@@ -252,9 +252,14 @@ class Analyzer:
         """Labels from probabilities, blended with the rule labeler's votes when configured
         (``votes``: the labeler's output for ``texts`` when already computed)."""
         cfg = self.config
-        if cfg.lexicon_weight <= 0:
+        if not cfg.uses_votes:
             votes = None
-        elif votes is None and self.lexicon:
+        elif votes is None:
+            if self.lexicon is None:
+                raise ValueError(
+                    "this analyzer's decision layer reads the rule labeler's request cue (request_bias "
+                    f"{cfg.request_bias}): load it with lexicon= (cocreate.loaders.load_analyzer does)"
+                )
             votes = self.lexicon.label_many(texts)
         d = decisions(raw, cfg, votes)
         out = []
@@ -295,7 +300,7 @@ class Analyzer:
     ) -> list[Analysis]:
         """Analyses from model outputs and text features (computed here when not given)."""
         if features is None:
-            lexicon = self.lexicon if self.config.lexicon_weight > 0 else None
+            lexicon = self.lexicon if self.config.uses_votes else None
             features = text_features(texts, self.segmenter, lexicon, keywords)
         decisions = self.decide(raw, texts, votes=features.votes)
         return [
@@ -347,6 +352,10 @@ def decisions(raw: RawOutput, cfg, votes: list | None = None) -> Decisions:
     # class priors only where the rules abstain: an explicit cue (希望…, 坏了) outranks a prior
     bias = np.array([cfg.intent_bias.get(i, 0.0) for i in cfg.intents])
     logit = np.log(ip + 1e-9) + np.where(voted[:, None], 0.0, bias[None, :])
+    request_bias = getattr(cfg, "request_bias", 0.0)
+    if votes is not None and request_bias:
+        asks = np.array([v.intent == "feature_request" for v in votes], dtype=bool)
+        logit[asks, cfg.intents.index("feature_request")] += request_bias
     if cfg.intent_follows_sentiment:
         # a post read as negative is never praise, one read as positive never a complaint
         logit[k3 == 0, cfg.intents.index("praise")] = -np.inf

@@ -52,9 +52,17 @@ class AnalyzerConfig:
     neutral_bias: float = 0.0  # log-prior boost of neutral (3-class heads)
     signal_thresholds: dict[str, float] = field(default_factory=lambda: {s: 0.5 for s in SIGNALS})
     lexicon_weight: float = 0.0  # weight of the rule labeler's votes in the final decision
+    # log-odds added to feature_request where the rule labeler finds an explicit request (希望…, 建议…,
+    # 要是…就好了 outside negation, rhetoric, advice to readers and well-wishing): a feature, not a decider
+    request_bias: float = 0.0
     intent_bias: dict[str, float] = field(default_factory=dict)
     intent_follows_sentiment: bool = False  # negative → never praise, positive → never complaint
     training: dict = field(default_factory=dict)  # provenance: data, split, seeds, figures
+
+    @property
+    def uses_votes(self) -> bool:
+        """Whether decisions read the rule labeler's votes (blended or as the request feature)."""
+        return self.lexicon_weight > 0 or self.request_bias != 0
 
     @property
     def cut(self) -> int:

@@ -99,3 +99,48 @@ def test_figures_match_hand_counts():
     assert f["deception precision"] == 1.0 and f["deception recall"] == 0.5
     assert abs(f["feature_request F1"] - 2 * 4 / (4 + 5)) < 1e-9
     assert f["sentiment accuracy (polar posts)"] == 1.0
+
+
+def test_the_request_cue_is_a_feature_of_the_decision_not_the_decider():
+    """request_bias adds log-odds to feature_request where the rule labeler found an explicit request; a
+    clear complaint stays a complaint, a close call tips to the request, rows without the cue never move."""
+    from types import SimpleNamespace
+
+    cfg = AnalyzerConfig(sentiment_classes=3, request_bias=1.5)
+    close = onehot("complaint", 0.45)
+    close[INTENTS.index("feature_request")] = 0.25
+    clear = onehot("complaint", 0.9)
+    raw = _raw([close, close, clear], [[0.8, 0.1, 0.1]] * 3)
+    ask, none = SimpleNamespace(intent="feature_request"), SimpleNamespace(intent=None)
+    assert decisions(raw, cfg, [ask, none, ask]).intent.tolist() == ["feature_request", "complaint", "complaint"]
+    assert decisions(raw, cfg).intent.tolist() == ["complaint"] * 3  # no votes: the network alone
+    cfg.request_bias = 0.0
+    assert not cfg.uses_votes and decisions(raw, cfg, [ask, none, ask]).intent[0] == "complaint"
+
+
+def test_tune_fits_the_request_bias_only_where_it_helps():
+    from types import SimpleNamespace
+
+    from training.tune import fit
+
+    rng = np.random.default_rng(0)
+    gold_int = np.array(["feature_request"] * 40 + ["complaint"] * 40 + ["praise"] * 40)
+    p = []
+    for g in gold_int:  # the network cannot tell these requests from the complaints: only the cue can
+        if g == "praise":
+            v = onehot(g, 0.7)
+        else:
+            v = onehot("complaint", 0.5)
+            v[INTENTS.index("feature_request")] = 0.3 + 0.05 * rng.random()
+        p.append(v / v.sum())
+    s3 = [[0.7, 0.1, 0.2] if g != "praise" else [0.1, 0.1, 0.8] for g in gold_int]
+    raw = _raw(p, s3)
+    gold = pd.DataFrame({"intent": gold_int, "sentiment": ["negative"] * 80 + ["positive"] * 40})
+    for s in SIGNALS:
+        gold[s] = 0
+    cue = [SimpleNamespace(intent="feature_request" if g == "feature_request" else None) for g in gold_int]
+    cfg = fit(raw, gold, AnalyzerConfig(sentiment_classes=3, intent_follows_sentiment=True), cue)
+    assert cfg.request_bias > 0
+    assert (decisions(raw, cfg, cue).intent == gold_int).mean() == 1.0
+    without = fit(raw, gold, AnalyzerConfig(sentiment_classes=3, intent_follows_sentiment=True))
+    assert without.request_bias == 0.0 and (decisions(raw, without).intent == gold_int).mean() < 0.9

@@ -6,9 +6,11 @@ The validation rows are the hand-labelled reviews of the validation split and th
 of the written posts (never a held-out domain, never the test split, never the dev gold). What is
 fitted (nothing inside the network): a log-prior per intent, one threshold per trust signal
 (deception held to precision ≥ 0.92 on the fitting rows) and the neutral log-prior of the 3-class
-sentiment. The printed figures are honest estimates for those rows (each fold is scored with
-settings fitted on the other folds); the shipped settings are then fitted on all of them and written
-into the analyzer's config. The rule labeler takes no part (``lexicon_weight`` 0).
+sentiment, and ``request_bias``: the log-odds added to feature_request where the rule labeler finds an
+explicit request (a feature of the decision, never the decider; ``--no-request-feature`` leaves it 0).
+The printed figures are honest estimates for those rows (each fold is scored with settings fitted on the
+other folds); the shipped settings are then fitted on all of them and written into the analyzer's
+config. The rule labeler's votes are not blended (``lexicon_weight`` 0).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from training.metrics import figures
 BIASES = np.round(np.arange(-1.5, 2.51, 0.25), 2)
 THRESHOLDS = np.r_[np.round(np.arange(0.1, 0.91, 0.05), 2), 0.93, 0.95, 0.97, 0.98, 0.99]
 NEUTRAL = np.round(np.arange(-1.5, 2.01, 0.25), 2)
+REQUEST = np.round(np.arange(0.0, 4.01, 0.5), 2)
 
 
 def take(raw: RawOutput, idx) -> RawOutput:
@@ -48,10 +51,12 @@ def _intent_f1(gold: np.ndarray, pred: np.ndarray) -> float:
     return float(np.mean(f)) if f else 0.0
 
 
-def fit(raw: RawOutput, gold, cfg0):
-    """Decision settings fitted on ``raw``/``gold`` (a DataFrame of LABELS.md columns); returns a config."""
+def fit(raw: RawOutput, gold, cfg0, votes: list | None = None):
+    """Decision settings fitted on ``raw``/``gold`` (a DataFrame of LABELS.md columns); returns a config.
+    ``votes``: the rule labeler's output for the same rows (fits ``request_bias``; None leaves it 0)."""
     cfg = copy.deepcopy(cfg0)
     cfg.lexicon_weight = 0.0
+    cfg.request_bias = 0.0
     cfg.intent_bias = {c: 0.0 for c in INTENTS}
     g_int = gold["intent"].values
     # signals: independent thresholds
@@ -86,10 +91,18 @@ def fit(raw: RawOutput, gold, cfg0):
             best_b, best_f = cfg.intent_bias[c], -1.0
             for b in BIASES:
                 cfg.intent_bias[c] = float(b)
-                f = _intent_f1(g_int, decisions(raw, cfg).intent)
+                f = _intent_f1(g_int, decisions(raw, cfg, votes).intent)
                 if f > best_f + 1e-9:
                     best_b, best_f = float(b), f
             cfg.intent_bias[c] = best_b
+        if votes is not None:
+            best_r, best_f = cfg.request_bias, -1.0
+            for r in REQUEST:
+                cfg.request_bias = float(r)
+                f = _intent_f1(g_int, decisions(raw, cfg, votes).intent)
+                if f > best_f + 1e-9:
+                    best_r, best_f = float(r), f
+            cfg.request_bias = best_r
     return cfg
 
 
@@ -101,8 +114,8 @@ def _macro(gold: np.ndarray, pred: np.ndarray) -> float:
     return float(np.mean(f))
 
 
-def predictions(raw: RawOutput, cfg) -> list[dict]:
-    d = decisions(raw, cfg)
+def predictions(raw: RawOutput, cfg, votes: list | None = None) -> list[dict]:
+    d = decisions(raw, cfg, votes)
     return [
         {
             "sentiment": {"label": d.sentiment[k]},
@@ -113,13 +126,17 @@ def predictions(raw: RawOutput, cfg) -> list[dict]:
     ]
 
 
-def cross_validate(raw: RawOutput, gold, cfg0, folds: int = 5, seed: int = 0) -> dict:
+def cross_validate(raw: RawOutput, gold, cfg0, folds: int = 5, seed: int = 0, votes: list | None = None) -> dict:
     n = len(gold)
     preds: list[dict | None] = [None] * n
     skf = StratifiedKFold(folds, shuffle=True, random_state=seed)
+
+    def part(idx):
+        return None if votes is None else [votes[k] for k in idx]
+
     for fit_idx, test_idx in skf.split(np.zeros(n), gold["intent"]):
-        cfg = fit(take(raw, fit_idx), gold.iloc[fit_idx], cfg0)
-        for k, p in zip(test_idx, predictions(take(raw, test_idx), cfg)):
+        cfg = fit(take(raw, fit_idx), gold.iloc[fit_idx], cfg0, part(fit_idx))
+        for k, p in zip(test_idx, predictions(take(raw, test_idx), cfg, part(test_idx))):
             preds[k] = p
     return figures(gold, preds)
 
@@ -128,8 +145,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--analyzer", type=Path, default=None, help="analyzer directory (default: settings)")
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument(
+        "--no-request-feature", action="store_true", help="leave request_bias at 0 (decide without the rule cue)"
+    )
     args = ap.parse_args()
-    from cocreate.loaders import load_encoder
+    from cocreate.loaders import load_encoder, load_text_lexicon
     from cocreate.settings import get_settings
     from model.analyzer import Analyzer
     from training.metrics import labelled_sets
@@ -138,15 +158,17 @@ def main() -> None:
     analyzer = Analyzer.from_pretrained(path, encoder=load_encoder())
     gold = labelled_sets(path)["validation"]
     raw = analyzer.raw(gold["text"].tolist())
-    cv = cross_validate(raw, gold, analyzer.config, args.folds)
+    votes = None if args.no_request_feature else load_text_lexicon().label_many(gold["text"].tolist())
+    cv = cross_validate(raw, gold, analyzer.config, args.folds, votes=votes)
     print(f"{args.folds}-fold cross-validated on {len(gold)} labelled validation rows:")
     for k, v in cv.items():
         print(f"  {k:32s} {v:.3f}")
-    cfg = fit(raw, gold, analyzer.config)
+    cfg = fit(raw, gold, analyzer.config, votes)
     cfg.training["validation_cv"] = cv
     cfg.save(Path(path) / "analyzer_config.json")
     print(
         f"fitted on all {len(gold)} rows: neutral bias {cfg.neutral_bias}, intent bias {cfg.intent_bias}, "
+        f"request bias {cfg.request_bias}, "
         f"thresholds {cfg.signal_thresholds} -> {path}"
     )
 
