@@ -64,13 +64,6 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(10_000, description="longest post text accepted")
     max_batch: int = Field(1000, description="most posts in one POST /v1/posts")
     analysis_batch: int = Field(128, description="posts per analysis task")
-    analysis_coalesce_ms: int = Field(
-        300,
-        description="a request of fewer than analysis_batch/4 posts has its analysis task sent this much later, "
-        "so that the task takes the other posts waiting by then along: at many single-post requests a "
-        "second, the analysis and its hooks run a few times a second on full batches, not once per post "
-        "(0 = at once)",
-    )
     worker_threads: int = Field(
         2,
         description="analysis threads of the in-process worker (embedded mode); torch "

@@ -63,41 +63,6 @@ def wait_analysed():
     join_embedded()
 
 
-def test_single_post_requests_coalesce_into_few_analysis_batches(service, monkeypatch):
-    """Small requests' tasks leave analysis_coalesce_ms later and take the other waiting posts along: 12
-    single-post requests in a burst are analysed in a few batches, every post exactly once."""
-    from api.db.models import PostAnalysis
-    from api.db.session import session_scope
-    from api.worker import metrics
-
-    client, keys, url = service
-    batches0 = sum(s.value for s in metrics.BATCH_SECONDS.collect()[0].samples if s.name.endswith("_count"))
-    for i, text in enumerate(IDEAS):
-        r = client.post(
-            "/v1/posts", json={"posts": [{"external_id": f"c{i}", "text": text}]}, headers=auth(keys["acme"]["ingest"])
-        )
-        assert r.status_code == 200
-    wait_analysed()
-    batches = sum(s.value for s in metrics.BATCH_SECONDS.collect()[0].samples if s.name.endswith("_count")) - batches0
-    with session_scope(url) as s:
-        assert s.scalar(select(func.count()).select_from(PostAnalysis)) == len(IDEAS)
-    assert 1 <= batches <= len(IDEAS) // 3, batches
-
-
-def test_only_small_requests_wait_to_coalesce(service):
-    from api import queue
-    from api.db.session import sessions
-    from api.posts.service import queue_analysis
-
-    _, _, url = service
-    s = sessions(url)()
-    queue_analysis(s, [1], batch=128, coalesce_s=0.3)
-    queue_analysis(s, list(range(2, 102)), batch=128, coalesce_s=0.3)
-    assert [m.delay_ms for m in queue.pending(s)] == [300, None]
-    s.rollback()
-    s.close()
-
-
 def test_ingest_is_idempotent_and_analysed(service):
     client, keys, _ = service
     posts = [{"external_id": f"e{i}", "user_id": f"u{i % 4}", "text": t} for i, t in enumerate(IDEAS)]

@@ -40,8 +40,7 @@ def analyze_posts(post_ids: list[int]) -> None:
         fill = s.analysis_batch if len(post_ids) < max(2, s.analysis_batch // 4) and not _is_split(post_ids) else 0
         out = analyse_pending(session, post_ids, analyzer, WORKER_NAME, fill_to=fill)
         session.commit()  # the hooks' webhooks and re-clustering requests leave now (api/queue.py)
-        if out.analysed:  # a task whose posts a coalesced batch took along did nothing: not a batch
-            metrics.record_batch(len(out.analysed), time.perf_counter() - t0)
+        metrics.record_batch(len(out.analysed), time.perf_counter() - t0)
     except Exception as e:  # noqa: BLE001 - any analyzer failure is handled the same way
         session.rollback()
         metrics.TASK_FAILURES.labels("analyze_posts").inc()

@@ -70,7 +70,7 @@ def ingest_posts(
     tenant = session.get(Tenant, key.tenant_id)
     assert tenant is not None  # the API key's tenant_id is a foreign key (ON DELETE CASCADE): its tenant exists
     res = svc.ingest(session, tenant, body.posts, settings)
-    svc.queue_analysis(session, res.new_ids, settings.analysis_batch, settings.analysis_coalesce_ms / 1000)
+    svc.queue_analysis(session, res.new_ids, settings.analysis_batch)
     session.commit()  # the posts are durable before their analysis tasks leave (api/queue.py)
     metrics.INGESTED.inc(len(res.new_ids))
     content = {

@@ -146,15 +146,11 @@ def ingest(session: Session, tenant: Tenant, items: list[Any], settings: Setting
     return out
 
 
-def queue_analysis(session: Session, post_ids: list[int], batch: int, coalesce_s: float = 0.0) -> None:
+def queue_analysis(session: Session, post_ids: list[int], batch: int) -> None:
     """Analysis tasks for ``post_ids`` (``batch`` posts each), sent once this transaction commits; a crash
-    before they are sent leaves pending posts, which the recovery sweep re-queues.
-
-    A small request's task leaves ``coalesce_s`` later: by then it takes the other waiting posts along
-    (``analyse_pending(fill_to=...)``), and the tasks of those find them analysed and do nothing."""
-    small = len(post_ids) < max(2, batch // 4)
+    before they are sent leaves pending posts, which the recovery sweep re-queues."""
     for i in range(0, len(post_ids), batch):
-        queue.enqueue(session, "analyze_posts", post_ids[i : i + batch], delay_s=coalesce_s if small else None)
+        queue.enqueue(session, "analyze_posts", post_ids[i : i + batch])
 
 
 def analysis_json(a: PostAnalysis | None) -> dict | None:
