@@ -55,6 +55,9 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, on_r
             from api.analysis.analyzers import get_analyzer
 
             get_analyzer(settings)  # the analyzer is loaded once, here, not by the first request
+            from cocreate.loaders import load_segmenter
+
+            load_segmenter()  # jieba's dictionary too (the idea hooks use it): ~1 s holding the GIL
             if settings.threads is None and settings.worker_threads > 1 and not settings.analysis_process:
                 # several single-threaded analyses beat one multi-threaded one on short posts (bench/scale.py)
                 import os

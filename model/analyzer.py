@@ -22,34 +22,12 @@ from safetensors.torch import load_file, save_file
 from model.encoder import Encoder
 from model.heads import AnalyzerConfig, TunedTop, bottom_hidden
 from model.ngram import CharNgramSentiment
+from model.results import Analysis
 from model.text import clean_text
 
 CONFIG_FILE = "analyzer_config.json"
 WEIGHTS_FILE = "analyzer.safetensors"
 NGRAM_FILE = "ngram_sentiment.npz"
-
-
-@dataclass
-class Analysis:
-    """One post's analysis. ``embedding`` is float32 [d], unit length."""
-
-    tokens: list[str]
-    keywords: list[str]
-    sentiment: dict  # {"label": negative|neutral|positive, "score": P(pos) − P(neg)}
-    intent: dict  # {"label": ..., "scores": {intent: probability}}
-    trust: dict[str, float]  # probability per signal
-    signals: list[str]  # signals above their tuned thresholds
-    embedding: np.ndarray
-
-    def to_json(self, id_) -> dict:
-        return {
-            "id": id_,
-            "sentiment": self.sentiment,
-            "intent": self.intent,
-            "trust": self.trust,
-            "signals": self.signals,
-            "keywords": self.keywords,
-        }
 
 
 @dataclass

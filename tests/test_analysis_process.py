@@ -62,3 +62,20 @@ def test_embedded_mode_selects_the_child_and_the_distributed_worker_does_not(mon
     monkeypatch.setattr(broker, "embedded", lambda: False)
     monkeypatch.setattr(analyzers, "_cache", {})
     assert not isinstance(analyzers.get_analyzer(Settings()), ProcessAnalyzer)
+
+
+def test_the_api_process_reads_the_childs_results_without_importing_torch(child):
+    """The child's analyses unpickle in a process that has not imported torch, and do not import it
+    (the first batch once imported torch in the API process, holding the GIL for seconds)."""
+    import pickle
+    import subprocess
+    import sys
+
+    blob = pickle.dumps(child.analyze(POSTS[:1]))
+    code = (
+        "import pickle, sys; a = pickle.loads(sys.stdin.buffer.read()); "
+        "assert 'torch' not in sys.modules, 'torch imported'; print(a[0].intent['label'])"
+    )
+    r = subprocess.run([sys.executable, "-c", code], input=blob, capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    assert r.stdout.decode().strip() == "feature_request"
