@@ -14,8 +14,7 @@ def seed_demo(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> 
     """Create the demo tenant once; returns its keys (also kept in out/demo_keys.json, git-ignored)."""
     from api.auth.service import create_key, create_tenant
     from api.db.session import migrate, session_scope
-    from api.posts.service import ingest
-    from api.tasks import enqueue_analysis
+    from api.posts.service import ingest, queue_analysis
 
     migrate(settings.db_url)
     keys_path = Path("out") / KEYS_FILE
@@ -37,7 +36,7 @@ def seed_demo(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> 
         ]
         res = ingest(session, tenant, rows, settings)
         new_ids = res.new_ids
-    enqueue_analysis(new_ids, settings.analysis_batch)
+        queue_analysis(session, new_ids, settings.analysis_batch)  # sent when the scope commits
     keys_path.parent.mkdir(parents=True, exist_ok=True)
     keys_path.write_text(json.dumps(keys, indent=1))
     _announce(keys, host, port, fresh=True, posts=len(new_ids))

@@ -6,7 +6,7 @@ the broker and registers their senders with ``api.queue``. Services never import
 
 from __future__ import annotations
 
-from api.analysis.tasks import analyze_posts, enqueue_analysis, recover_pending
+from api.analysis.tasks import analyze_posts, recover_pending
 from api.ideas.tasks import recluster_tenant
 from api.webhooks.tasks import SWEEP_EVERY_S, deliver_webhook, sweep_outbox
 from api.worker.broker import WORKER_NAME
@@ -16,7 +16,6 @@ __all__ = [
     "WORKER_NAME",
     "analyze_posts",
     "deliver_webhook",
-    "enqueue_analysis",
     "recluster_tenant",
     "recover_pending",
     "sweep_outbox",

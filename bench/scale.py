@@ -77,7 +77,7 @@ def run_workers(sample: list[str], n_workers: int, threads_per_worker: int) -> d
         import api.worker.broker as broker
 
         broker.reset_broker(Settings())
-        from api import tasks
+        from api import tasks  # noqa: F401 - declares the actors and registers their senders
 
         s = Settings()
         with session_scope(url) as session:
@@ -89,7 +89,10 @@ def run_workers(sample: list[str], n_workers: int, threads_per_worker: int) -> d
                 s,
             )
         t0 = time.perf_counter()
-        tasks.enqueue_analysis(res.new_ids, s.analysis_batch)
+        from api.posts.service import queue_analysis
+
+        with session_scope(url) as session:
+            queue_analysis(session, res.new_ids, s.analysis_batch)  # sent when this scope commits
         from sqlalchemy import func, select
 
         from api.db.models import Post

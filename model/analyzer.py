@@ -330,10 +330,9 @@ def decisions(raw: RawOutput, cfg, votes: list | None = None) -> Decisions:
     # class priors only where the rules abstain: an explicit cue (希望…, 坏了) outranks a prior
     bias = np.array([cfg.intent_bias.get(i, 0.0) for i in cfg.intents])
     logit = np.log(ip + 1e-9) + np.where(voted[:, None], 0.0, bias[None, :])
-    request_bias = getattr(cfg, "request_bias", 0.0)
-    if votes is not None and request_bias:
+    if votes is not None and cfg.request_bias:
         asks = np.array([v.intent == "feature_request" for v in votes], dtype=bool)
-        logit[asks, cfg.intents.index("feature_request")] += request_bias
+        logit[asks, cfg.intents.index("feature_request")] += cfg.request_bias
     if cfg.intent_follows_sentiment:
         # a post read as negative is never praise, one read as positive never a complaint
         logit[k3 == 0, cfg.intents.index("praise")] = -np.inf

@@ -86,23 +86,22 @@ def fit(raw: RawOutput, gold, cfg0, votes: list | None = None):
             d = decisions(raw, cfg)
             accs.append(_macro(gold["sentiment"].values, d.sentiment))
         cfg.neutral_bias = float(NEUTRAL[int(np.argmax(accs))])
+
+    def best(values, get, put) -> None:
+        """Coordinate ascent on one setting: the first of ``values`` with the best intent macro-F1."""
+        best_v, best_f = get(), -1.0
+        for v in values:
+            put(float(v))
+            f = _intent_f1(g_int, decisions(raw, cfg, votes).intent)
+            if f > best_f + 1e-9:
+                best_v, best_f = float(v), f
+        put(best_v)
+
     for _ in range(2):
         for c in INTENTS:
-            best_b, best_f = cfg.intent_bias[c], -1.0
-            for b in BIASES:
-                cfg.intent_bias[c] = float(b)
-                f = _intent_f1(g_int, decisions(raw, cfg, votes).intent)
-                if f > best_f + 1e-9:
-                    best_b, best_f = float(b), f
-            cfg.intent_bias[c] = best_b
+            best(BIASES, lambda c=c: cfg.intent_bias[c], lambda v, c=c: cfg.intent_bias.__setitem__(c, v))
         if votes is not None:
-            best_r, best_f = cfg.request_bias, -1.0
-            for r in REQUEST:
-                cfg.request_bias = float(r)
-                f = _intent_f1(g_int, decisions(raw, cfg, votes).intent)
-                if f > best_f + 1e-9:
-                    best_r, best_f = float(r), f
-            cfg.request_bias = best_r
+            best(REQUEST, lambda: cfg.request_bias, lambda v: setattr(cfg, "request_bias", v))
     return cfg
 
 

@@ -80,21 +80,16 @@ def _attempts(session, post_id: int) -> int:
     return p.attempts if p else 0
 
 
-def enqueue_analysis(post_ids: list[int], batch: int) -> None:
-    for i in range(0, len(post_ids), batch):
-        analyze_posts.send(post_ids[i : i + batch])
-
-
 def recover_pending(settings: Settings | None = None) -> int:
     """Re-enqueue posts still pending after the grace period (a crash between commit and enqueue)."""
-
     from api.analysis.service import pending_ids
     from api.db.session import session_scope
+    from api.posts.service import queue_analysis
 
     s = settings or task_settings()
     with session_scope(s.db_url) as session:
         ids = pending_ids(session, dt.timedelta(seconds=s.recover_after_s))
-    enqueue_analysis(ids, s.analysis_batch)
+        queue_analysis(session, ids, s.analysis_batch)  # sent when the scope commits
     return len(ids)
 
 
