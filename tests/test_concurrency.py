@@ -105,6 +105,7 @@ def test_two_workers_on_the_same_users_lose_no_update(pg, monkeypatch):
     from api.db.session import session_scope, sessions
 
     monkeypatch.setattr(alerts, "detector_for", lambda tenant: CountingDetector(tenant.crisis_state))
+    monkeypatch.setattr(alerts.detectors, "CHECKPOINT_EVERY", 0.0)  # the row holds every batch's state
     n = 2 * ROUNDS * PER_BATCH
     tenant_id, ids = _ingest(pg, n)
     barrier = threading.Barrier(2)
@@ -165,6 +166,7 @@ def test_the_detector_reads_posts_in_stream_order_whatever_order_batches_finish(
     from cocreate.settings import Settings
 
     monkeypatch.setattr(alerts, "detector_for", lambda tenant: CountingDetector(tenant.crisis_state))
+    monkeypatch.setattr(alerts.detectors, "CHECKPOINT_EVERY", 0.0)  # the row holds every batch's state
     tenant_id, ids = _ingest(any_db, 30)
     plain = TogetherAnalyzer(threading.Barrier(1))
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
+from api.alerts import detectors
 from api.db.models import Alert, Post, PostAnalysis, Tenant
 from api.webhooks import service as webhooks
 
@@ -31,32 +32,48 @@ def after_analysis(session: Session, tenant_id: int, posts: list, analyses: list
     """Feed analysed posts to the tenant's crisis detector, in ``created_at`` order, and store what it
     opens or updates.
 
-    The tenant row is locked (``SELECT … FOR UPDATE``) and its detector state re-read first, so two
-    workers' batches of one tenant pass through the detector one after the other and neither overwrites
-    the other's state. (SQLite: one writer at a time, and the analysis insert already took the lock.)
+    The tenant row is locked (``SELECT … FOR UPDATE``) first, so two workers' batches of one tenant pass
+    through the detector one after the other and neither overwrites the other's state. (SQLite: one
+    writer at a time, and the analysis insert already took the lock.) The detector itself stays in this
+    process's memory between batches and is checkpointed to the row every few seconds
+    (``api/alerts/detectors.py``); when the cached one is not the row's, the checkpoint is loaded and
+    the posts read since it are replayed.
 
     The detector works in stream time, so it reads posts in order: those after a tenant's oldest
     pending post (another worker's batch still running, a backlog being imported) wait until that one
     is analysed, and are then read from the database. A post older than what the detector has already
     read (it arrived late) is read at once, as a late post."""
     tenant = session.scalars(
-        select(Tenant)
-        .where(Tenant.id == tenant_id)
-        .with_for_update()
-        .options(undefer(Tenant.crisis_state))
-        .execution_options(populate_existing=True)
+        select(Tenant).where(Tenant.id == tenant_id).with_for_update().execution_options(populate_existing=True)
     ).one()
-    det = detector_for(tenant)
+    det = detectors.cached(session, tenant)
+    loaded = det is None
+    events = []
     if det is None:
-        return
-    events = _late_events(tenant, posts, analyses) + _due_events(session, tenant)
+        det = detector_for(tenant)
+        if det is None:
+            return
+        events = _replay_events(session, tenant)
+    events += _late_events(tenant, posts, analyses) + _due_events(session, tenant)
     updates = []
     for ev in events:
         updates += det.observe(ev)
     det.prune()
-    tenant.crisis_state = det.to_dict()
+    if detectors.advance(session, tenant, det, loaded):
+        fed = _fed(tenant)
+        read = {"token": tenant.crisis_token, "at": fed[0].isoformat() if fed else None, "post": fed[1] if fed else 0}
+        tenant.crisis_state = {**det.to_dict(), "read": read}
     for u in updates:
         store_update(session, tenant_id, u.to_dict())
+
+
+def _replay_events(session: Session, tenant: Tenant) -> list:
+    """The posts the detector read after its checkpoint (none when the checkpoint is the row's state)."""
+    read = (tenant.crisis_state or {}).get("read")
+    if not read or read["token"] == tenant.crisis_token or tenant.crisis_fed_at is None:
+        return []
+    after = (_aware(dt.datetime.fromisoformat(read["at"])), read["post"]) if read["at"] else None
+    return [_event(*r) for r in session.execute(_analysed(tenant.id, after, _fed(tenant))).all()]
 
 
 def catch_up(session: Session, tenant_id: int) -> None:
@@ -115,15 +132,8 @@ def _late_events(tenant: Tenant, posts: list, analyses: list) -> list:
     return [_batch_event(p, a) for p, a in batch if (_aware(p.created_at), p.id) <= fed]
 
 
-def _due_events(session: Session, tenant: Tenant) -> list:
-    """Analysed posts after the last one read and before the oldest recent pending post, oldest first;
-    moves the tenant's read mark past them."""
-    fed = _fed(tenant)
-    hold = session.scalar(
-        select(func.min(Post.created_at)).where(
-            Post.tenant_id == tenant.id, Post.status == "pending", Post.received_at > dt.datetime.now(dt.UTC) - HOLD
-        )
-    )
+def _analysed(tenant_id: int, after: tuple[dt.datetime, int] | None, upto: tuple[dt.datetime, int] | None = None):
+    """Analysed posts of the tenant in (created_at, id) order, after one mark and up to another."""
     q = (
         select(
             Post.id,
@@ -136,11 +146,25 @@ def _due_events(session: Session, tenant: Tenant) -> list:
             PostAnalysis.keywords,
         )
         .join(PostAnalysis, PostAnalysis.post_id == Post.id)
-        .where(Post.tenant_id == tenant.id)
+        .where(Post.tenant_id == tenant_id)
         .order_by(Post.created_at, Post.id)
     )
-    if fed is not None:
-        q = q.where(or_(Post.created_at > fed[0], and_(Post.created_at == fed[0], Post.id > fed[1])))
+    if after is not None:
+        q = q.where(or_(Post.created_at > after[0], and_(Post.created_at == after[0], Post.id > after[1])))
+    if upto is not None:
+        q = q.where(or_(Post.created_at < upto[0], and_(Post.created_at == upto[0], Post.id <= upto[1])))
+    return q
+
+
+def _due_events(session: Session, tenant: Tenant) -> list:
+    """Analysed posts after the last one read and before the oldest recent pending post, oldest first;
+    moves the tenant's read mark past them."""
+    hold = session.scalar(
+        select(func.min(Post.created_at)).where(
+            Post.tenant_id == tenant.id, Post.status == "pending", Post.received_at > dt.datetime.now(dt.UTC) - HOLD
+        )
+    )
+    q = _analysed(tenant.id, _fed(tenant))
     if hold is not None:
         q = q.where(Post.created_at < hold)
     rows = session.execute(q).all()

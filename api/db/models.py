@@ -42,6 +42,9 @@ class Tenant(Base):
     # the detector reads posts in created_at order: the (created_at, id) of the last post it read
     crisis_fed_at: Mapped[dt.datetime | None]
     crisis_fed_post: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # changes with every batch the detector reads; a worker's cached detector with this token is current
+    # (api/alerts/detectors.py); crisis_state is then only a checkpoint, written every few seconds
+    crisis_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # the tenant's fitted IdeaClusterer (IdeaClusterer.to_bytes) and a version bumped on each change
     clusterer: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     clusterer_version: Mapped[int] = mapped_column(Integer, default=0)
