@@ -66,7 +66,9 @@ def ours(texts, X, sentiment, seg, **params):
     from model.ideas import summarize
 
     t = time.perf_counter()
-    m = IdeaClusterer(**({"granularity": "topic"} | params)).fit(X, sentiment=sentiment)
+    params = {"granularity": "topic"} | params
+    words = texts if params["granularity"] == "idea" else None  # ideas compare the wording too (model/wording.py)
+    m = IdeaClusterer(**params).fit(X, sentiment=sentiment, texts=words)
     t_fit = time.perf_counter() - t
     sums = summarize(m, m.labels_, texts, seg.words, X, list(range(len(texts))), np.zeros(len(texts)))
     return m.labels_, time.perf_counter() - t, t_fit, [(s.label, s.size, s.quotes[:1]) for s in sums[:10]]

@@ -67,10 +67,19 @@ def refit(res, rows) -> list[dict]:
     names = sorted({r["idea"] for r in rows if r["idea"]})
     ideas = np.array([names.index(r["idea"]) if r["idea"] else -1 for r in rows])
     X = np.stack([a.embedding for a in res])
-    metric, curve = fit_paraphrase_metric(X, ideas, info={"set": "robot", "analyzer": analyzer_tag()})
+    metric, curve = fit_paraphrase_metric(
+        X, ideas, info={"set": "robot", "analyzer": analyzer_tag()}, texts=[r["x"] for r in rows]
+    )
     path = metric.save()
-    print(f"paraphrase metric: threshold {metric.threshold:.3f}, CV ARI {metric.info['cv_ari']:.3f} → {path}")
-    return curve
+    print(
+        f"paraphrase metric: threshold {metric.threshold:.3f}, wording weight {metric.wording_weight:.2f}, "
+        f"CV ARI {metric.info['cv_ari']:.3f} → {path}"
+    )
+    best = {}  # per wording weight, its best threshold
+    for r in curve:
+        if r["ARI"] > best.get(r["wording weight"], {"ARI": -1})["ARI"]:
+            best[r["wording weight"]] = r
+    return list(best.values())
 
 
 def title_hit(title: str, term: str) -> bool:
@@ -99,7 +108,7 @@ def evaluate(rows, res, all_posts: bool, segmenter) -> tuple[dict, list[dict]]:
     titled, shown = 0, []
     for s in sums:
         members = [gold[i] for i in np.flatnonzero(pred == s.id) if gold[i]]
-        major = max(set(members), key=members.count) if members else ""
+        major = max(sorted(set(members)), key=members.count) if members else ""  # ties: first by name
         hit = bool(major) and title_hit(s.label, major)
         titled += hit
         shown.append(
@@ -175,15 +184,15 @@ def main() -> None:
         "idea, ≤ 20% of distractors in ideas, ≥ 80% of ideas titled with the PM's term.\n\n"
         + md_table(table, cols)
         + f"\n\nParaphrase metric: fitted on robot ({metric.info.get('ideas')} ideas, analyzer "
-        f"{metric.info.get('analyzer')}), merge threshold {metric.threshold:.2f} (idea-half CV ARI "
+        f"{metric.info.get('analyzer')}), merge threshold {metric.threshold:.2f}, wording weight "
+        f"{metric.wording_weight:.2f} (idea-half CV ARI "
         f"{metric.info.get('cv_ari', float('nan')):.3f}, V {metric.info.get('cv_v', float('nan')):.3f}); "
         f"this run's analyzer {analyzer_tag()}.\n"
     )
     if curve:
         body += (
-            "\n## Threshold cross-validation (robot, fit on 15 ideas, cluster the other 15 + half the distractors)\n\n"
-            + md_table(curve[::3])
-            + "\n"
+            "\n## Cross-validation of the wording weight and threshold (robot, fit on 15 ideas, cluster the other "
+            "15 + half the distractors; per weight its best threshold)\n\n" + md_table(curve) + "\n"
         )
     for title, shown in details:
         body += f"\n## Ideas: {title}\n\n" + (md_table(shown) if shown else "none") + "\n"

@@ -4,7 +4,11 @@ Two granularities. ``granularity="idea"`` (the default: the board's ideas) group
 for the same capability: vectors are mapped into the paraphrase space of ``model/paraphrase.py``
 (phrasing variation shrunk, learned on labelled paraphrase groups), exact average linkage cuts
 where two groups' mean cosine falls under the calibrated threshold, and groups under
-``min_cluster_size`` stay unassigned (a lone request is no idea yet). ``granularity="topic"``
+``min_cluster_size`` stay unassigned (a lone request is no idea yet). Given the posts' texts, the
+cosine is a weighted sum of the paraphrase-space one and that of their wording (``model/wording.py``:
+character n-grams without the words of asking), both weight and threshold fitted together by
+cross-validation; vectors are then joined ``[√(1−β)·embedding, √β·wording]``, so centroids, FAISS
+search and online assignment work on one vector per post. ``granularity="topic"``
 (trend charts, the crisis detector, the category benchmark) is the coarse pipeline below.
 
 ``IdeaClusterer`` follows the scikit-learn estimator contract (hyper-parameters in ``__init__``
@@ -178,10 +182,12 @@ class IdeaClusterer:
         seed: int = 0,
         granularity: str = "idea",
         metric_file: str | None = None,
+        wording_weight: float | None = None,
     ):
         self.min_cluster_size = min_cluster_size
         self.granularity = granularity
         self.metric_file = metric_file
+        self.wording_weight = wording_weight
         self.smooth_neighbors = smooth_neighbors
         self.merge_threshold = merge_threshold
         self.micro_clusters = micro_clusters
@@ -220,6 +226,7 @@ class IdeaClusterer:
         if self.granularity not in ("idea", "topic"):
             raise ValueError(f"granularity must be 'idea' or 'topic', got {self.granularity!r}")
         self.metric_ = None
+        self.wording_weight_ = 0.0
         if self.granularity == "topic":
             self.merge_threshold_ = 0.3 if self.merge_threshold is None else float(self.merge_threshold)
             return
@@ -239,6 +246,8 @@ class IdeaClusterer:
             self.mean_ = (w * self.mean_ + (1 - w) * metric.mean).astype(np.float32)
         default = metric.threshold if metric is not None else FALLBACK_THRESHOLD
         self.merge_threshold_ = default if self.merge_threshold is None else float(self.merge_threshold)
+        fitted_weight = metric.wording_weight if metric is not None else 0.0
+        self.wording_weight_ = fitted_weight if self.wording_weight is None else float(self.wording_weight)
 
     @property
     def n_clusters_(self) -> int:
@@ -246,13 +255,15 @@ class IdeaClusterer:
         return len(self.cluster_ids_)
 
     # ------------------------------------------------------------------ batch fit
-    def fit(self, X, y=None, previous: np.ndarray | None = None, sentiment=None) -> "IdeaClusterer":
+    def fit(self, X, y=None, previous: np.ndarray | None = None, sentiment=None, texts=None) -> "IdeaClusterer":
         """Cluster ``X`` [n, d].
 
         ``previous`` (old ids per row, −1 for none) keeps the ids of persisting ideas. ``sentiment``
         (a score in [−1, 1] per row, e.g. the analyzer's) lets the clusterer project out the
         direction that separates positive from negative posts: ideas are about topics, not moods,
-        so 「希望加夜间模式」 and 「没有夜间模式太难受了」 belong together.
+        so 「希望加夜间模式」 and 「没有夜间模式太难受了」 belong together. ``texts`` (one per row; idea
+        granularity) adds what the posts say word for word (``model/wording.py``) with the metric's
+        fitted weight; a clusterer fitted with texts then needs them in ``predict``/``assign_online``.
         """
         X = self._prepare(X)
         n = len(X)
@@ -265,11 +276,22 @@ class IdeaClusterer:
         if sentiment is not None and n:
             self.nuisance_ = self._mood_direction(X, np.asarray(sentiment, dtype=np.float32))
         Z = self._centre(X) if n else X
+        self.wording_, L = None, None
+        if texts is not None and len(texts) != n:
+            raise ValueError(f"texts has {len(texts)} posts for {n} rows")
+        if self.granularity == "idea" and self.wording_weight_ > 0 and texts is not None and n >= self.min_cluster_size:
+            from model.wording import Wording
+
+            w = Wording().fit(texts)
+            if w.dim:
+                self.wording_, L = w, w.transform(texts)
         if n < self.min_cluster_size:
-            centroids = np.zeros((0, X.shape[1]), np.float32)
+            centroids = np.zeros((0, self._space_dim(X.shape[1])), np.float32)
             labels = np.full(n, -1, dtype=np.int64)
         else:
-            centroids, labels = self._cluster_ideas(Z) if self.granularity == "idea" else self._cluster(self._smooth(Z))
+            centroids, labels = (
+                self._cluster_ideas(Z, L) if self.granularity == "idea" else self._cluster(self._smooth(Z))
+            )
         # ids: match to the previous clustering (by members when given, else by centroid similarity)
         new_ids = self._match_ids(labels, len(centroids), previous, old_ids, old_centroids, Z)
         fresh = new_ids < 0
@@ -279,7 +301,7 @@ class IdeaClusterer:
         self.cluster_ids_ = new_ids.astype(np.int64)
         self.sizes_ = np.bincount(labels[labels >= 0], minlength=len(centroids)).astype(np.int64)
         self.labels_ = np.where(labels >= 0, self.cluster_ids_[np.maximum(labels, 0)] if len(centroids) else -1, -1)
-        self.assign_threshold_ = self._threshold(Z, labels)
+        self.assign_threshold_ = self._threshold(Z, labels, L)
         self.merged_into_ = dict(getattr(self, "merged_into_", {}))
         self._buffer = _Buffer()
         return self
@@ -334,32 +356,69 @@ class IdeaClusterer:
         remap[order] = np.arange(len(order))
         return centroids[order], remap[a[:, 0]].astype(np.int64)
 
-    def _cluster_ideas(self, Z: np.ndarray, exact_below: int = 4000) -> tuple[np.ndarray, np.ndarray]:
-        """Average linkage in the paraphrase space; groups under ``min_cluster_size`` stay −1.
+    def _cluster_ideas(self, Z: np.ndarray, L=None, exact_below: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+        """Average linkage in the paraphrase space (joined with the wording ``L`` when given); groups
+        under ``min_cluster_size`` stay −1.
 
         Exact over posts up to ``exact_below`` rows; above, over ~n/3 (at most 2,000) k-means
-        micro-clusters, whose posts then follow their micro-cluster."""
+        micro-clusters of the embeddings, whose posts then follow their micro-cluster."""
         from model.paraphrase import average_linkage_labels
 
         n = len(Z)
         if n <= exact_below:
-            lab = average_linkage_labels(Z, self.merge_threshold_)
+            lab = average_linkage_labels(self._join(Z, L), self.merge_threshold_)
         else:
             micro = spherical_kmeans(Z, min(2000, n // 3), self.seed)
             _, a = nearest(micro, Z)
-            lab = average_linkage_labels(micro, self.merge_threshold_)[a[:, 0]]
+            joined = self._block_means(Z, L, a[:, 0], len(micro))
+            lab = average_linkage_labels(joined, self.merge_threshold_)[a[:, 0]]
         counts = np.bincount(lab)
         keep = np.flatnonzero(counts >= self.min_cluster_size)
         keep = keep[np.argsort(-counts[keep], kind="stable")]  # biggest first: readable ids
         remap = np.full(len(counts), -1, dtype=np.int64)
         remap[keep] = np.arange(len(keep))
         labels = remap[lab]
-        centroids = (
-            np.stack([_unit(Z[labels == c].mean(0, keepdims=True))[0] for c in range(len(keep))])
-            if len(keep)
-            else np.zeros((0, Z.shape[1]), np.float32)
-        )
-        return centroids.astype(np.float32), labels
+        return self._block_means(Z, L, labels, len(keep)), labels
+
+    # ------------------------------------------------------------------ the joined space (embedding + wording)
+    def _space_dim(self, d: int) -> int:
+        w = getattr(self, "wording_", None)
+        return d + (w.dim if w is not None else 0)
+
+    def _join(self, Z: np.ndarray, L) -> np.ndarray:
+        """[√(1−β)·Z, √β·L]: the cosine of two joined rows is (1−β)·cos(embeddings) + β·cos(wording)."""
+        if L is None:
+            return Z
+        b = self.wording_weight_
+        return np.hstack([np.sqrt(1 - b) * Z, np.sqrt(b) * L.toarray()]).astype(np.float32)
+
+    def _block_means(self, Z: np.ndarray, L, labels: np.ndarray, k: int) -> np.ndarray:
+        """Per label 0..k−1 the joined centroid: each block the unit mean of its rows, then weighted."""
+        if k == 0:
+            return np.zeros((0, Z.shape[1] + (L.shape[1] if L is not None else 0)), np.float32)
+        ok = np.flatnonzero(labels >= 0)
+        from scipy import sparse
+
+        M = sparse.csr_matrix((np.ones(len(ok), np.float32), (labels[ok], ok)), shape=(k, len(Z)))
+        T = _unit(np.asarray(M @ Z))
+        if L is None:
+            return T
+        return self._join(T, sparse.csr_matrix(_unit(np.asarray((M @ L).todense()))))
+
+    def _space(self, X: np.ndarray, texts) -> np.ndarray:
+        """Rows of new posts in the space the centroids live in."""
+        Z = self._centre(X)
+        wording = getattr(self, "wording_", None)
+        if wording is None:
+            return Z
+        if texts is None or len(texts) != len(X):
+            raise ValueError("this clusterer compares the posts' wording too: pass texts=, one per row")
+        return self._join(Z, wording.transform(list(texts)))
+
+    def embedding_centroids(self) -> np.ndarray:
+        """The centroids' embedding block (unit rows), comparable with ``_centre(X)``."""
+        self._check_fitted()
+        return _unit(self.centroids_[:, : self.mean_.shape[0]])
 
     @staticmethod
     def _group_means(micro: np.ndarray, sizes: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -368,11 +427,17 @@ class IdeaClusterer:
         np.add.at(acc, group, micro * sizes[:, None])
         return _unit(acc.astype(np.float32))
 
-    def _threshold(self, Z: np.ndarray, labels: np.ndarray) -> float:
+    def _threshold(self, Z: np.ndarray, labels: np.ndarray, L=None) -> float:
         if not len(self.centroids_) or not (labels >= 0).any():
             return 0.0
         ok = labels >= 0
-        sims = np.einsum("ij,ij->i", Z[ok], self.centroids_[labels[ok]])
+        d, b = Z.shape[1], self.wording_weight_ if L is not None else 0.0
+        sims = np.sqrt(1 - b) * np.einsum("ij,ij->i", Z[ok], self.centroids_[labels[ok], :d])
+        if L is not None:
+            rows = np.flatnonzero(ok)
+            for c in np.unique(labels[ok]):
+                m = labels[rows] == c
+                sims[m] += np.sqrt(b) * np.asarray(L[rows[m]] @ self.centroids_[c, d:]).ravel()
         return float(np.quantile(sims, self.assign_quantile))
 
     def _match_ids(self, labels, k, previous, old_ids, old_centroids, Z) -> np.ndarray:
@@ -399,7 +464,7 @@ class IdeaClusterer:
         if old_ids is not None and old_centroids is not None and len(old_centroids):
             cent = np.stack([_unit(Z[labels == c].mean(0, keepdims=True))[0] for c in range(k)])
             # old centroids live in the old centring; compare in raw direction space is close enough
-            sim = cent @ old_centroids.T
+            sim = cent @ _unit(old_centroids[:, : Z.shape[1]]).T
             r, c = linear_sum_assignment(-sim)
             for i, j in zip(r, c):
                 if sim[i, j] >= 0.8:
@@ -407,20 +472,20 @@ class IdeaClusterer:
         return ids
 
     # ------------------------------------------------------------------ assignment
-    def predict(self, X) -> np.ndarray:
-        """Nearest idea's id per row, or −1 where no idea is close enough."""
+    def predict(self, X, texts=None) -> np.ndarray:
+        """Nearest idea's id per row, or −1 where no idea is close enough (``texts``: see ``fit``)."""
         self._check_fitted()
         X = self._prepare(X)
         if not len(self.centroids_) or not len(X):
             return np.full(len(X), -1, dtype=np.int64)
-        sims, idx = nearest(self.centroids_, self._centre(X))
+        sims, idx = nearest(self.centroids_, self._space(X, texts))
         out = self.cluster_ids_[idx[:, 0]]
         return np.where(sims[:, 0] >= self.assign_threshold_, out, -1).astype(np.int64)
 
     def fit_predict(self, X, y=None) -> np.ndarray:
         return self.fit(X).labels_
 
-    def assign_online(self, X, keys=None) -> np.ndarray:
+    def assign_online(self, X, keys=None, texts=None) -> np.ndarray:
         """Assign new posts one by one; posts far from every idea wait in the buffer.
 
         Returns an id per row (−1 = waiting). When buffered posts gather into a new idea, its id is
@@ -434,7 +499,7 @@ class IdeaClusterer:
         out = np.full(len(X), -1, dtype=np.int64)
         if not len(X):
             return out
-        Z = self._centre(X)
+        Z = self._space(X, texts)
         if len(self.centroids_):
             sims, idx = nearest(self.centroids_, Z)
         for i in range(len(Z)):
@@ -521,14 +586,14 @@ class IdeaClusterer:
             cluster_id = self.merged_into_[cluster_id]
         return cluster_id
 
-    def split(self, cluster_id: int, X_members) -> tuple[np.ndarray, int]:
+    def split(self, cluster_id: int, X_members, texts=None) -> tuple[np.ndarray, int]:
         """Split one idea in two with 2-means over its members' embeddings.
 
         The bigger part keeps ``cluster_id``; returns (new id per member row, the new idea's id).
         """
         self._check_fitted()
         pos = self._pos(cluster_id)
-        Z = self._centre(self._prepare(X_members))
+        Z = self._space(self._prepare(X_members), texts)
         if len(Z) < 2:
             raise ValueError("an idea needs at least two posts to be split")
         cent = spherical_kmeans(Z, 2, self.seed)
@@ -553,11 +618,13 @@ class IdeaClusterer:
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        index = faiss.IndexIDMap(faiss.IndexFlatIP(self.mean_.shape[0]))
+        dim = self._space_dim(self.mean_.shape[0])
+        index = faiss.IndexIDMap(faiss.IndexFlatIP(dim))
         if len(self.centroids_):
             index.add_with_ids(np.ascontiguousarray(self.centroids_, np.float32), self.cluster_ids_)
         faiss.write_index(index, str(path / INDEX_FILE))
-        buf = np.stack(self._buffer.vectors) if self._buffer.vectors else np.zeros((0, len(self.mean_)), np.float32)
+        buf = np.stack(self._buffer.vectors) if self._buffer.vectors else np.zeros((0, dim), np.float32)
+        wording = getattr(self, "wording_", None)
         nuisance = getattr(self, "nuisance_", None)
         nuisance = nuisance if nuisance is not None else np.zeros(0, np.float32)
         metric = getattr(self, "metric_", None)
@@ -570,6 +637,7 @@ class IdeaClusterer:
             nuisance=nuisance,
             labels=getattr(self, "labels_", np.zeros(0, np.int64)),
             metric=metric,
+            wording_idf=wording.idf if wording is not None else np.zeros(0, np.float32),
         )
         state = {
             "params": self.get_params(),
@@ -578,6 +646,8 @@ class IdeaClusterer:
             "merge_threshold": self.merge_threshold_,
             "merged_into": {str(k): v for k, v in self.merged_into_.items()},
             "buffer_keys": self._buffer.keys,
+            "wording_weight": getattr(self, "wording_weight_", 0.0),
+            "wording": wording.vocabulary if wording is not None else [],
         }
         (path / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, default=str))
         return path
@@ -600,6 +670,11 @@ class IdeaClusterer:
         metric = arrays["metric"] if "metric" in arrays.files else np.zeros((0, 0), np.float32)
         self.metric_ = metric.astype(np.float32) if metric.size else None
         self.merge_threshold_ = float(state.get("merge_threshold", 0.3))
+        self.wording_weight_ = float(state.get("wording_weight", 0.0))
+        from model.wording import Wording
+
+        vocab = state.get("wording", [])
+        self.wording_ = Wording(vocab, arrays["wording_idf"]) if vocab else None
         self.next_id_ = int(state["next_id"])
         self.assign_threshold_ = float(state["assign_threshold"])
         self.merged_into_ = {int(k): int(v) for k, v in state["merged_into"].items()}
@@ -645,6 +720,7 @@ class IdeaClusterer:
                 "seed",
                 "granularity",
                 "metric_file",
+                "wording_weight",
             )
         }
 

@@ -85,7 +85,8 @@ def summarize(
     """
     Z = clusterer._centre(embeddings) if len(embeddings) else embeddings
     ids = sorted({int(c) for c in labels if c >= 0})
-    centroids = {c: clusterer.centroids_[clusterer._pos(c)] for c in ids}
+    emb_centroids = clusterer.embedding_centroids()  # quotes are ranked by meaning, not by wording
+    centroids = {c: emb_centroids[clusterer._pos(c)] for c in ids}
     names = label_clusters(
         texts, words, Z, labels, centroids, phrase=getattr(clusterer, "granularity", "topic") == "idea"
     )
@@ -128,8 +129,8 @@ def cluster_analyses(
     clusterer = clusterer or IdeaClusterer(min_cluster_size=3 if len(rows) < 2000 else 5)
     dim = analyses[0].embedding.shape[0] if len(analyses) else 384
     X = np.stack([analyses[i].embedding for i in rows]) if len(rows) else np.zeros((0, dim), np.float32)
-    clusterer.fit(X, sentiment=[analyses[i].sentiment["score"] for i in rows])
     sel_texts = [texts[i] for i in rows]
+    clusterer.fit(X, sentiment=[analyses[i].sentiment["score"] for i in rows], texts=sel_texts)
     words = segmenter.words if segmenter is not None else [analyses[i].tokens for i in rows]
     sel_ids = [post_ids[i] for i in rows]
     sel_users = [users[i] for i in rows] if users is not None else None

@@ -9,7 +9,9 @@ so the metric carries what phrasing looks like, not the tuning domain's topics.
 
 The merge threshold (mean cosine between two groups in the whitened space) is chosen by
 cross-validation over halves of the ideas: fit ``W`` on one half, cluster the other half (with its
-distractors), keep the threshold with the best mean adjusted Rand index.
+distractors), keep the threshold with the best mean adjusted Rand index. Given the posts' texts, the
+weight of their wording (``model/wording.py``: similarity = (1−β)·cos(whitened) + β·cos(wording)) is
+chosen in the same cross-validation, jointly with the threshold.
 
 ``fit_paraphrase_metric`` is re-run by ``python bench/ideas.py --refit`` whenever the analyzer
 (and so the embedding) changes; the result lives in ``data/ideas_eval/paraphrase_metric.npz``.
@@ -41,6 +43,7 @@ class ParaphraseMetric:
     eps: float
     info: dict
     mean: np.ndarray | None = None  # the tuning posts' mean unit embedding: a prior for small sets
+    wording_weight: float = 0.0  # β: similarity = (1−β)·cos(paraphrase space) + β·cos(wording), model/wording.py
 
     @property
     def dim(self) -> int:
@@ -60,6 +63,7 @@ class ParaphraseMetric:
             eps=np.float64(self.eps),
             info=np.array(json.dumps(self.info, ensure_ascii=False)),
             mean=np.zeros(0, np.float32) if self.mean is None else self.mean.astype(np.float32),
+            wording_weight=np.float64(self.wording_weight),
         )
         return path
 
@@ -67,8 +71,14 @@ class ParaphraseMetric:
     def load(cls, path: str | Path = DEFAULT_METRIC_FILE) -> "ParaphraseMetric":
         z = np.load(Path(path))
         mean = z["mean"] if "mean" in z.files and z["mean"].size else None
+        weight = float(z["wording_weight"]) if "wording_weight" in z.files else 0.0
         return cls(
-            z["matrix"].astype(np.float32), float(z["threshold"]), float(z["eps"]), json.loads(str(z["info"])), mean
+            z["matrix"].astype(np.float32),
+            float(z["threshold"]),
+            float(z["eps"]),
+            json.loads(str(z["info"])),
+            mean,
+            weight,
         )
 
 
@@ -122,6 +132,18 @@ def cut(Z: np.ndarray, threshold: float, min_size: int) -> np.ndarray:
     return np.where(counts[lab] >= min_size, lab, -1)
 
 
+WORDING_WEIGHTS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+def _joined(T: np.ndarray, texts: list[str] | None, weight: float) -> np.ndarray:
+    if texts is None or weight == 0:
+        return T
+    from model.wording import Wording
+
+    L = Wording().fit(texts).transform(texts).toarray()
+    return np.hstack([np.sqrt(1 - weight) * T, np.sqrt(weight) * L]).astype(np.float32)
+
+
 def fit_paraphrase_metric(
     X: np.ndarray,
     ideas: np.ndarray,
@@ -130,19 +152,23 @@ def fit_paraphrase_metric(
     min_size: int = 3,
     thresholds: np.ndarray | None = None,
     info: dict | None = None,
+    texts: list[str] | None = None,
+    weights: tuple[float, ...] = WORDING_WEIGHTS,
 ) -> tuple[ParaphraseMetric, list[dict]]:
-    """Fit the metric on embeddings ``X`` [n, d] with idea ids ``ideas`` (−1 = distractor).
+    """Fit the metric on embeddings ``X`` [n, d] with idea ids ``ideas`` (−1 = distractor) and, when
+    ``texts`` are given, the weight of their wording.
 
-    Returns the metric (whitening from every idea, threshold from the idea-half cross-validation)
-    and the cross-validation curve (threshold, mean ARI, mean V-measure, mean clusters)."""
+    Returns the metric (whitening from every idea; threshold and wording weight from the idea-half
+    cross-validation) and the cross-validation curve (weight, threshold, mean ARI, V, clusters)."""
     from sklearn.metrics import adjusted_rand_score, v_measure_score
 
     ideas = np.asarray(ideas)
     Z = centre(X)
     grid = np.round(np.arange(0.04, 0.40, 0.01), 3) if thresholds is None else thresholds
+    ws = weights if texts is not None else (0.0,)
     names = np.unique(ideas[ideas >= 0])
     dist = np.flatnonzero(ideas < 0)
-    curve = np.zeros((splits, len(grid), 3))
+    curve = np.zeros((splits, len(ws), len(grid), 3))
     for s in range(splits):
         rng = np.random.default_rng(s)
         perm = rng.permutation(names)
@@ -150,28 +176,39 @@ def fit_paraphrase_metric(
         W = within_whitening(Z, np.where(np.isin(ideas, a), ideas, -1), eps)
         rows = np.concatenate([np.flatnonzero(np.isin(ideas, b)), dist[s % 2 :: 2]])
         T = _unit(Z[rows] @ W)
+        sub = [texts[i] for i in rows] if texts is not None else None
         y = ideas[rows]
         req = y >= 0
-        for j, t in enumerate(grid):
-            lab = cut(T, float(t), min_size)
-            pred = lab[req]
-            curve[s, j] = (
-                adjusted_rand_score(y[req], pred),
-                v_measure_score(y[req], pred),
-                len(set(lab[lab >= 0].tolist())),
-            )
+        for i, w in enumerate(ws):
+            J = _joined(T, sub, w)
+            for j, t in enumerate(grid):
+                lab = cut(J, float(t), min_size)
+                pred = lab[req]
+                curve[s, i, j] = (
+                    adjusted_rand_score(y[req], pred),
+                    v_measure_score(y[req], pred),
+                    len(set(lab[lab >= 0].tolist())),
+                )
     mean = curve.mean(0)
-    best = int(np.argmax(mean[:, 0]))
+    bi, bj = np.unravel_index(int(np.argmax(mean[:, :, 0])), mean[:, :, 0].shape)
     W = within_whitening(Z, ideas, eps)
     meta = dict(info or {}) | {
         "ideas": int(len(names)),
         "posts": int(len(X)),
         "cv_splits": splits,
-        "cv_ari": float(mean[best, 0]),
-        "cv_v": float(mean[best, 1]),
+        "cv_ari": float(mean[bi, bj, 0]),
+        "cv_v": float(mean[bi, bj, 1]),
     }
     curve_rows = [
-        {"threshold": float(t), "ARI": float(m[0]), "V": float(m[1]), "clusters": float(m[2])}
-        for t, m in zip(grid, mean)
+        {
+            "wording weight": float(w),
+            "threshold": float(t),
+            "ARI": float(m[0]),
+            "V": float(m[1]),
+            "clusters": float(m[2]),
+        }
+        for w, per in zip(ws, mean)
+        for t, m in zip(grid, per)
     ]
-    return ParaphraseMetric(W, float(grid[best]), eps, meta, _unit(X).mean(0)), curve_rows
+    metric = ParaphraseMetric(W, float(grid[bj]), eps, meta, _unit(X).mean(0), float(ws[bi]))
+    return metric, curve_rows

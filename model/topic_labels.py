@@ -56,8 +56,14 @@ _EDGE_STOP = set(
 )
 
 
+# characters jieba glues onto the next word after a word of asking (求单/踏板, 求胎/压, 蹲单/踏板, 加单/踏板)
+_GLUED = set("求加蹲")
+
+
 def _spans(tokens: Sequence[str], max_tokens: int = 4, min_chars: int = 2, max_chars: int = 6) -> set[str]:
-    """Distinct spans of 1–``max_tokens`` consecutive all-Chinese tokens, 2–6 characters long."""
+    """Distinct spans of 1–``max_tokens`` consecutive all-Chinese tokens, 2–6 characters long; a token
+    that starts with a character of asking glued on by the segmenter (「求胎」 in 求胎/压/显示) may
+    also be entered after that character."""
     out: set[str] = set()
     clause: list[str] = []
     for tok in [*tokens, ""]:
@@ -66,18 +72,57 @@ def _spans(tokens: Sequence[str], max_tokens: int = 4, min_chars: int = 2, max_c
             clause.append(t)
             continue
         for i in range(len(clause)):
-            text = ""
-            for j in range(i, min(i + max_tokens, len(clause))):
-                text += clause[j]
-                if len(text) > max_chars:
-                    break
-                first, last = clause[i], clause[j]
-                if len(text) < min_chars or first in REQUEST_WORDS or last in REQUEST_WORDS:
-                    continue
-                if text[0] in _EDGE_STOP or text[-1] in _EDGE_STOP or not is_label_word(text):
-                    continue
-                out.add(text)
+            heads = [clause[i]]
+            if len(clause[i]) >= 2 and clause[i][0] in _GLUED and clause[i] not in REQUEST_WORDS:
+                heads.append(clause[i][1:])
+            for head in heads:
+                text = ""
+                for j in range(i, min(i + max_tokens, len(clause))):
+                    text += head if j == i else clause[j]
+                    if len(text) > max_chars:
+                        break
+                    first, last = head, clause[j]
+                    if len(text) < min_chars or first in REQUEST_WORDS or last in REQUEST_WORDS:
+                        continue
+                    if text[0] in _EDGE_STOP or text[-1] in _EDGE_STOP or not is_label_word(text):
+                        continue
+                    out.add(text)
         clause = []
+    return out
+
+
+# words after which a user names the capability they ask for (求X, 建议加个X, 蹲一个X, 同求X+1)
+NAMING_CUES = frozenset("求 求个 求求 建议 希望 同求 蹲 蹲个 想要 出个 开放".split())
+_NAMING_FILLERS = frozenset(
+    "能 加 加个 能加个 能加 加一个 加上 增加 一个 个 一下 支持 出 做 做个 开 有 可以 能够 希望能 能出 能有".split()
+)
+
+
+def named_spans(tokens: Sequence[str], max_chars: int = 6) -> set[str]:
+    """What the post names as its request: the rest of a clause after a word of asking (「求离家自动清扫！」
+    → 离家自动清扫, 「希望能加个定时清扫，每天…」 → 定时清扫), 2–6 characters, a label word."""
+    out: set[str] = set()
+    toks = [t.strip() for t in tokens]
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        glued = len(t) >= 2 and t[0] in _GLUED and t not in REQUEST_WORDS and t not in NAMING_CUES
+        if t not in NAMING_CUES and not glued:
+            i += 1
+            continue
+        j = i + 1
+        rest = t[1:] if glued else ""
+        while not rest and j < len(toks) and toks[j] in _NAMING_FILLERS:
+            j += 1
+        while j < len(toks) and toks[j] and all("\u4e00" <= ch <= "\u9fff" for ch in toks[j]):
+            if toks[j] in NAMING_CUES or len(rest) + len(toks[j]) > max_chars:
+                break
+            rest += toks[j]
+            j += 1
+        ends_clause = j >= len(toks) or not toks[j] or not all("\u4e00" <= ch <= "\u9fff" for ch in toks[j])
+        if ends_clause and len(rest) >= 2 and rest[-1] not in _EDGE_STOP and is_label_word(rest):
+            out.add(rest)
+        i = max(j, i + 1)
     return out
 
 
@@ -87,24 +132,35 @@ def phrase_titles(
     clusters: Sequence[int],
     length_weight: float = 3.0,
     specificity_power: float = 0.5,
+    named_weight: float = 2.0,
 ) -> dict[int, str]:
-    """A capability's name per cluster: the span maximising ``df_in · (df_in / df_all)^p · len^w``.
+    """A capability's name per cluster: the span maximising
+    ``(df_in + named_weight · named_in) · (df_in / df_all)^p · len^w``.
 
     ``df_in``: the cluster's posts that say the span; ``df_all``: all posts that do (other ideas,
-    unassigned posts). A span said by one post only is used when nothing is said twice."""
+    unassigned posts); ``named_in``: the cluster's posts that name it as what they ask for
+    (``named_spans``). A span said by one post only is used when nothing is said twice, unless that
+    post names it."""
     spans = [_spans(w) for w in docs_words]
+    named = [named_spans(w) for w in docs_words]
     df_all: Counter = Counter()
-    for sp in spans:
-        df_all.update(sp)
+    for sp, nm in zip(spans, named):
+        df_all.update(sp | nm)
     per: dict[int, Counter] = {c: Counter() for c in clusters}
-    for sp, lab in zip(spans, labels):
+    per_named: dict[int, Counter] = {c: Counter() for c in clusters}
+    for sp, nm, lab in zip(spans, named, labels):
         if lab in per:
-            per[lab].update(sp)
+            per[lab].update(sp | nm)
+            per_named[lab].update(nm)
     out = {}
     for c, cnt in per.items():
         best, best_score = "", -1.0
         for text, k in sorted(cnt.items()):  # sorted: ties never depend on hash order
-            score = k * (k / df_all[text]) ** specificity_power * len(text) ** length_weight * (1.0 if k >= 2 else 0.01)
+            m = per_named[c][text]
+            weight = 1.0 if k >= 2 else (0.5 if m else 0.01)  # said twice beats named once
+            score = (
+                (k + named_weight * m) * (k / df_all[text]) ** specificity_power * len(text) ** length_weight * weight
+            )
             if score > best_score or (score == best_score and len(text) > len(best)):
                 best, best_score = text, score
         out[c] = best

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from cocreate.cli import app
 from model.ideas import is_request, select_posts
-from model.topic_labels import ctfidf, is_label_word, make_title, phrase_titles, representative_quotes
+from model.topic_labels import ctfidf, is_label_word, make_title, named_spans, phrase_titles, representative_quotes
 
 runner = CliRunner()
 
@@ -125,6 +125,21 @@ def test_ideas_are_titled_by_the_capability_phrase():
     # never a word of asking at either end, never a lone character
     for t in titles.values():
         assert 2 <= len(t) <= 6 and not t.startswith(("希望", "加个", "求")) and not t.endswith("吧")
+
+
+def test_a_capability_named_once_titles_an_idea_whose_other_posts_describe_it():
+    # what a user names after a word of asking, even with the segmenter gluing 求 onto the next word
+    assert named_spans(["求", "离家", "自动", "清扫", "！"]) == {"离家自动清扫"}
+    assert named_spans(["希望", "能加个", "定时", "清扫", ",", "每天", "早上"]) == {"定时清扫"}
+    assert named_spans(["求胎", "压", "显示", ",", "自己", "打气"]) == {"胎压显示"}
+    assert named_spans(["能", "不能", "扫", "完", "发个", "通知", "？"]) == set()  # a question names nothing
+    docs = [
+        ["求", "离家", "自动", "清扫", "！"],
+        ["出门", "了", "它", "还", "不", "动", ",", "得", "我", "手动", "开"],
+        ["人", "走", "了", "就", "开始", "扫", "多好"],
+        ["每次", "出门", "都", "要", "点", "一下", "App"],
+    ]
+    assert phrase_titles(docs, np.zeros(4, int), [0]) == {0: "离家自动清扫"}
 
 
 def test_request_phrasing_rescues_posts_the_intent_label_misses():

@@ -239,3 +239,65 @@ def test_idea_mode_on_shipped_metric_keeps_neighbours_apart():
     assert m.metric_ is not None and m.metric_.shape == (384, 384)
     assert v_measure_score(y, m.labels_) > 0.9
     assert (m.predict(X) == m.labels_).mean() > 0.9
+
+
+NEIGHBOURS = {
+    "预约充电": [
+        "希望加预约充电",
+        "建议增加预约充电功能",
+        "求预约充电，谷电便宜",
+        "预约充电+1",
+        "能不能预约充电？",
+        "蹲一个预约充电",
+    ],
+    "远程关窗": [
+        "希望加远程关窗",
+        "建议增加远程关窗功能",
+        "求远程关窗，下雨了",
+        "远程关窗+1",
+        "能不能远程关窗？",
+        "蹲一个远程关窗",
+    ],
+}
+
+
+def _neighbour_ideas(seed=0, dim=16):
+    """Two capabilities whose embeddings are indistinguishable (one centre plus noise) but whose words differ."""
+    rng = np.random.default_rng(seed)
+    centre = rng.normal(size=dim)
+    texts, y = [], []
+    for k, posts in enumerate(NEIGHBOURS.values()):
+        texts += posts
+        y += [k] * len(posts)
+    X = (centre + 0.05 * rng.normal(size=(len(texts), dim))).astype(np.float32)
+    return X, texts, np.array(y)
+
+
+def test_wording_strips_asking_and_matches_the_named_capability():
+    from model.wording import Wording, strip_asking
+
+    assert strip_asking("希望能加个预约充电功能吗？") == "预约充电"
+    texts = [p for posts in NEIGHBOURS.values() for p in posts]
+    w = Wording().fit(texts)
+    L = w.transform(["建议增加预约充电", "求预约充电", "希望加个远程关窗"]).toarray()
+    assert L @ L[0] == pytest.approx([1.0, L[1] @ L[0], L[2] @ L[0]])
+    assert L[1] @ L[0] > 0.8 and L[2] @ L[0] < 0.2  # 希望/建议/求 carry nothing, the capability everything
+    assert Wording().fit(["只有一条"]).dim == 0  # no n-gram said twice: no vocabulary, no error
+
+
+def test_wording_keeps_neighbour_ideas_apart_where_embeddings_cannot(tmp_path):
+    X, texts, y = _neighbour_ideas()
+    with_words = IdeaClusterer(min_cluster_size=3, wording_weight=0.6).fit(X, texts=texts)
+    lab = with_words.labels_
+    assert (lab >= 0).all() and len(set(lab[y == 0])) == 1 and len(set(lab[y == 1])) == 1 and lab[0] != lab[-1]
+    blind = IdeaClusterer(min_cluster_size=3, wording_weight=0.6).fit(X)  # no texts: embeddings only
+    assert blind.wording_ is None and v_measure_score(y, blind.labels_) < 0.5
+    # a clusterer that reads wording needs it for new posts too, and keeps it through save/load
+    with pytest.raises(ValueError, match="texts"):
+        with_words.predict(X[:2])
+    new = ["求预约充电功能", "远程关窗什么时候有"]
+    expect = with_words.predict(X[[0, -1]], texts=new)
+    assert list(expect) == [lab[0], lab[-1]]
+    again = IdeaClusterer.from_bytes(with_words.to_bytes())
+    assert list(again.predict(X[[0, -1]], texts=new)) == list(expect)
+    assert list(again.assign_online(X[[0]], texts=new[:1])) == [lab[0]]

@@ -57,7 +57,7 @@ def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses
     tenant = session.get_one(Tenant, tenant_id)
     m = clusterer_of(tenant)
     if m is not None and m.n_clusters_:
-        ids = m.predict(np.stack([a.embedding for _, a in fr]))
+        ids = m.predict(np.stack([a.embedding for _, a in fr]), texts=[p.text for p, _ in fr])
         by_cluster = {
             i.cluster_id: i.id
             for i in session.scalars(
@@ -145,10 +145,10 @@ def recluster(
         return {"posts": 0, "ideas": 0, "new": 0}
     X = np.stack([np.frombuffer(r.embedding, np.float32) for r in rows])
     prev = np.array([idea_rows[_live(session, r.idea_id)].cluster_id if r.idea_id else -1 for r in rows])
-    m.fit(X, previous=prev, sentiment=[r.sentiment_score for r in rows])
+    texts = [r.text for r in rows]
+    m.fit(X, previous=prev, sentiment=[r.sentiment_score for r in rows], texts=texts)
     labels = m.labels_
     by_cluster = {i.cluster_id: i for i in idea_rows.values()}
-    texts = [r.text for r in rows]
     words = segmenter.words if segmenter is not None else (lambda t: t.split())
     sums = {
         s.id: s for s in summarize(m, labels, texts, words, X, [r.id for r in rows], [r.sentiment_score for r in rows])
