@@ -282,9 +282,12 @@ class IdeaClusterer:
         if self.granularity == "idea" and self.wording_weight_ > 0 and texts is not None and n >= self.min_cluster_size:
             from model.wording import Wording
 
-            w = Wording().fit(texts)
+            w = Wording()
+            L = w.fit_transform(texts)
             if w.dim:
-                self.wording_, L = w, w.transform(texts)
+                self.wording_ = w
+            else:
+                L = None
         if n < self.min_cluster_size:
             centroids = np.zeros((0, self._space_dim(X.shape[1])), np.float32)
             labels = np.full(n, -1, dtype=np.int64)

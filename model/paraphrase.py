@@ -140,7 +140,7 @@ def _joined(T: np.ndarray, texts: list[str] | None, weight: float) -> np.ndarray
         return T
     from model.wording import Wording
 
-    L = Wording().fit(texts).transform(texts).toarray()
+    L = Wording().fit_transform(texts).toarray()
     return np.hstack([np.sqrt(1 - weight) * T, np.sqrt(weight) * L]).astype(np.float32)
 
 

@@ -53,15 +53,20 @@ class Wording:
         return CountVectorizer(**common, vocabulary=vocabulary)
 
     def fit(self, texts: Sequence[str]) -> "Wording":
+        self.fit_transform(texts)
+        return self
+
+    def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """``fit`` and ``transform`` in one counting pass (the same rows ``transform`` gives)."""
         vec = self._counter()
         try:
-            vec.fit(list(texts))
+            L = vec.fit_transform(list(texts))
         except ValueError:  # no n-gram said twice (a handful of posts): no vocabulary
             self.vocabulary, self.idf = [], np.zeros(0, np.float32)
-            return self
+            return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
         order = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
         self.vocabulary, self.idf = order, vec.idf_.astype(np.float32)
-        return self
+        return L.astype(np.float32).tocsr()
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         if not self.vocabulary:

@@ -301,3 +301,12 @@ def test_wording_keeps_neighbour_ideas_apart_where_embeddings_cannot(tmp_path):
     again = IdeaClusterer.from_bytes(with_words.to_bytes())
     assert list(again.predict(X[[0, -1]], texts=new)) == list(expect)
     assert list(again.assign_online(X[[0]], texts=new[:1])) == [lab[0]]
+
+
+def test_wording_fit_transform_is_fit_then_transform():
+    from model.wording import Wording
+
+    texts = [p for posts in NEIGHBOURS.values() for p in posts]
+    w = Wording()
+    once = w.fit_transform(texts).toarray()
+    assert w.dim > 0 and np.allclose(once, w.transform(texts).toarray(), atol=1e-6)
