@@ -60,6 +60,7 @@ train: prepare
 	$(BIN)/python -m training.tune --analyzer data/models/teacher
 	$(TRAIN) $(STUDENT) --teacher data/models/teacher --out data/models/analyzer
 	$(BIN)/python -m training.tune --analyzer data/models/analyzer
+	$(BIN)/python -m training.embedding_map --analyzer data/models/analyzer
 
 ## the same pair with whole domains held out, for the honest figures of bench/signals.py (data/cache/holdout)
 train-holdout: prepare

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import REPO, load_reviews, md_table, write_report  # noqa: E402
+from bench.common import REPO, analyzer_fingerprint, load_reviews, md_table, write_report  # noqa: E402
 
 CACHE = REPO / "data" / "cache" / "bench" / "reviews12k.npz"
 
@@ -29,7 +29,12 @@ def embeddings(n: int, seed: int = 2026):
     df = load_reviews()
     idx = np.random.default_rng(seed).choice(len(df), n, replace=False)
     cache = CACHE.with_name(f"reviews{n // 1000}k.npz")
-    if cache.exists() and np.array_equal(np.load(cache)["idx"], idx):
+    fp = analyzer_fingerprint()
+    if (
+        cache.exists()
+        and np.array_equal(np.load(cache)["idx"], idx)
+        and str(np.load(cache).get("fingerprint", "")) == fp
+    ):
         emb, p_pos = np.load(cache)["emb"], np.load(cache)["p_pos"]
     else:
         from tqdm import tqdm
@@ -41,7 +46,7 @@ def embeddings(n: int, seed: int = 2026):
         with tqdm(total=len(an.encoder.windows(texts).ids), desc="embed", unit="window") as bar:
             raw = an.raw(texts, progress=bar.update)
         cache.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(cache, idx=idx, emb=raw.embedding, p_pos=raw.p_pos)
+        np.savez(cache, idx=idx, emb=raw.embedding, p_pos=raw.p_pos, fingerprint=np.array(fp))
         emb, p_pos = raw.embedding, raw.p_pos
     return df.review.iloc[idx].tolist(), df.cat.values[idx], emb, 2 * p_pos - 1
 

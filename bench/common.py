@@ -17,6 +17,20 @@ GOLD_DEV = SHARED / "data" / "gold" / "dev.csv"
 REPORTS = REPO / "bench" / "reports"
 
 
+def analyzer_fingerprint() -> str:
+    """Changes with any file of the shipped analyzer or the lexicons (keys the benches' caches)."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for d in (REPO / "data" / "models" / "analyzer", REPO / "data" / "lexicons"):
+        for f in sorted(d.glob("*")):
+            st = f.stat()
+            h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+            if f.suffix in (".json", ".yaml"):
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def load_reviews() -> pd.DataFrame:
     """The shared reviews (cat, label, review) with empty reviews dropped and the BOM stripped."""
     df = pd.read_csv(REVIEWS_CSV).dropna(subset=["review"])

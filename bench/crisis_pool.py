@@ -9,28 +9,16 @@ a retrained analyzer is noticed and the pool analysed again.
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import REPO, load_reviews  # noqa: E402
+from bench.common import REPO, analyzer_fingerprint, load_reviews  # noqa: E402
 from bench.crisis_streams import build_pool  # noqa: E402
 
 CACHE = REPO / "data" / "cache" / "bench" / "crisis_pool_v2.npz"
-
-
-def analyzer_fingerprint() -> str:
-    h = hashlib.sha1()
-    for d in (REPO / "data" / "models" / "analyzer", REPO / "data" / "lexicons"):
-        for f in sorted(d.glob("*")):
-            st = f.stat()
-            h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns}".encode())
-            if f.suffix in (".json", ".yaml"):
-                h.update(f.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def analysed_pool(verbose: bool = True) -> dict:

@@ -19,7 +19,6 @@ of its posts ask for. Writes bench/reports/ideas.md.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import REPO, md_table, write_report  # noqa: E402
+from bench.common import REPO, analyzer_fingerprint, md_table, write_report  # noqa: E402
 
 SETS = REPO / "data" / "ideas_eval"
 CACHE = REPO / "data" / "cache" / "bench"
@@ -43,9 +42,7 @@ def load_set(name: str, seed: int = 2026) -> list[dict]:
 
 
 def analyzer_tag() -> str:
-    f = REPO / "data" / "models" / "analyzer" / "analyzer.safetensors"
-    st = f.stat()
-    return hashlib.sha1(f"{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:10]
+    return analyzer_fingerprint()[:10]
 
 
 def analyses(name: str, rows: list[dict], analyzer=None):

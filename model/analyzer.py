@@ -28,6 +28,12 @@ from model.text import clean_text
 CONFIG_FILE = "analyzer_config.json"
 WEIGHTS_FILE = "analyzer.safetensors"
 NGRAM_FILE = "ngram_sentiment.npz"
+# [2d, d]: the post embedding from [unit(tuned mean), unit(frozen-bottom mean)] (training/embedding_map.py)
+EMBEDDING_MAP_FILE = "embedding_map.npz"
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 @dataclass
@@ -76,6 +82,9 @@ class Analyzer:
         self.lexicon = lexicon
         self.precision = "fp32"
         self.streams = 1  # parallel single-threaded forward passes (see ``raw``)
+        # the fine-tuned top keeps little of the base encoder's topical geometry (topics V 0.13 against
+        # 0.49 on the base's own 12-layer pass); a linear map fitted to that pass restores most of it
+        self.embedding_map: np.ndarray | None = None
 
     # ------------------------------------------------------------------ persistence
     @classmethod
@@ -92,7 +101,10 @@ class Analyzer:
         state = load_file(path / WEIGHTS_FILE)
         top.load_state_dict(state)
         ngram = CharNgramSentiment.load(path / NGRAM_FILE) if (path / NGRAM_FILE).exists() else None
-        return cls(enc, top, cfg, segmenter=segmenter, lexicon=lexicon, ngram=ngram)
+        an = cls(enc, top, cfg, segmenter=segmenter, lexicon=lexicon, ngram=ngram)
+        if (path / EMBEDDING_MAP_FILE).exists():
+            an.embedding_map = np.load(path / EMBEDDING_MAP_FILE)["map"].astype(np.float32)
+        return an
 
     def save_pretrained(self, path: str | Path) -> None:
         path = Path(path)
@@ -102,6 +114,8 @@ class Analyzer:
         save_file(state, str(path / WEIGHTS_FILE))
         if self.ngram is not None:
             self.ngram.save(path / NGRAM_FILE)
+        if self.embedding_map is not None:
+            np.savez(path / EMBEDDING_MAP_FILE, map=self.embedding_map)
 
     def set_precision(self, mode: str) -> "Analyzer":
         """``fp32``, ``bf16`` (autocast) or ``int8`` (dynamic quantization of the Linear layers)."""
@@ -161,7 +175,7 @@ class Analyzer:
                         mask[r, : lengths[w]] = 1
                     h = bottom_hidden(enc.model, ids, mask, cfg.cut)
                     out = self.top(h, mask)
-                    emb[idx] = out.embedding.float().numpy()
+                    emb[idx] = self._post_embedding(out.embedding, h, mask)
                     sent[idx] = out.sentiment_logits.float().numpy()
                     intent[idx] = out.intent_logits.float().numpy()
                     trust[idx] = out.trust_logits.float().numpy()
@@ -205,6 +219,16 @@ class Analyzer:
         e = per_text(emb)
         e /= np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
         return RawOutput(p_pos, ip, tp, e.astype(np.float32), p3)
+
+    def _post_embedding(self, tuned: torch.Tensor, bottom: torch.Tensor, mask: torch.Tensor) -> np.ndarray:
+        """Per window: the tuned top's mean-pooled state, or with ``embedding_map`` the map applied to
+        [unit(that), unit(mean of the frozen bottom's states)]."""
+        t = tuned.float().numpy()
+        if self.embedding_map is None:
+            return t
+        m = mask.unsqueeze(-1).float()
+        b = ((bottom.float() * m).sum(1) / m.sum(1).clamp(min=1)).numpy()
+        return np.hstack([_unit_rows(t), _unit_rows(b)]) @ self.embedding_map
 
     def sentiment_probs(self, logits: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """Calibrated P(pos | polar) [n] and, for 3-class heads, P(neg, neu, pos) [n, 3] from per-text

@@ -65,6 +65,31 @@ def test_embedding_stays_close_to_the_base_encoder(analyzer):
     assert (base * ours).sum(1).min() > 0.85  # the 6-layer student: mean ~0.92 (distilled towards the 12-layer base)
 
 
+def test_the_embedding_map_brings_the_embedding_back_towards_the_base_geometry(analyzer):
+    """The shipped map (training/embedding_map.py) moves the embedding towards the base encoder's own pass."""
+    assert analyzer.embedding_map is not None and analyzer.embedding_map.shape == (768, 384)
+    base = analyzer.encoder.encode(POSTS)
+    mapped = analyzer.raw(POSTS).embedding
+    saved, analyzer.embedding_map = analyzer.embedding_map, None
+    try:
+        plain = analyzer.raw(POSTS).embedding
+    finally:
+        analyzer.embedding_map = saved
+    assert (base * mapped).sum(1).mean() > (base * plain).sum(1).mean() + 0.02
+
+
+def test_fitting_the_embedding_map(analyzer):
+    from training.embedding_map import fit_map, window_features
+
+    texts = [p * k for p in POSTS for k in (1, 2)] + ["酒店房间很干净", "苹果很甜很新鲜", "这本书孩子很喜欢"]
+    X, Y = window_features(analyzer, texts)
+    assert X.shape == (len(texts), 768) and Y.shape == (len(texts), 384)
+    M = fit_map(X, Y)
+    P = X @ M
+    P /= np.linalg.norm(P, axis=1, keepdims=True)
+    assert (P * Y).sum(1).mean() > (X[:, :384] * Y).sum(1).mean()  # closer to the base than the tuned mean
+
+
 def test_save_load_gives_same_outputs(analyzer, tmp_path):
     analyzer.save_pretrained(tmp_path / "an")
     again = Analyzer.from_pretrained(
