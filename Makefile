@@ -49,7 +49,7 @@ bench: prepare
 	$(BIN)/python bench/queue_choice.py
 	$(BIN)/python bench/service_load.py
 
-## retrain the analyzers on the shared reviews, data/labels and data/written (about 30 minutes on an idle 2-core machine):
+## retrain the analyzers on the shared reviews, data/labels and data/written (about 40 minutes on an idle 2-core machine, the embedding map included):
 ## the 12-layer teacher, then the 6-layer student distilled from it (the default); each gets its decision layer
 HOLDOUT_DOMAINS ?= 外卖,酒店民宿,酒店,智能家居,银行支付
 HOLDOUT_CAT ?= 酒店
