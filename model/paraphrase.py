@@ -135,12 +135,9 @@ def cut(Z: np.ndarray, threshold: float, min_size: int) -> np.ndarray:
 WORDING_WEIGHTS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
-def _joined(T: np.ndarray, texts: list[str] | None, weight: float) -> np.ndarray:
-    if texts is None or weight == 0:
+def _joined(T: np.ndarray, L: np.ndarray | None, weight: float) -> np.ndarray:
+    if L is None or weight == 0:
         return T
-    from model.wording import Wording
-
-    L = Wording().fit_transform(texts).toarray()
     return np.hstack([np.sqrt(1 - weight) * T, np.sqrt(weight) * L]).astype(np.float32)
 
 
@@ -176,11 +173,15 @@ def fit_paraphrase_metric(
         W = within_whitening(Z, np.where(np.isin(ideas, a), ideas, -1), eps)
         rows = np.concatenate([np.flatnonzero(np.isin(ideas, b)), dist[s % 2 :: 2]])
         T = _unit(Z[rows] @ W)
-        sub = [texts[i] for i in rows] if texts is not None else None
+        L = None
+        if texts is not None:  # the wording is learned on the posts being clustered, as in IdeaClusterer
+            from model.wording import Wording
+
+            L = Wording().fit_transform([texts[i] for i in rows]).toarray()
         y = ideas[rows]
         req = y >= 0
         for i, w in enumerate(ws):
-            J = _joined(T, sub, w)
+            J = _joined(T, L, w)
             for j, t in enumerate(grid):
                 lab = cut(J, float(t), min_size)
                 pred = lab[req]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -34,23 +35,33 @@ def strip_asking(text: str) -> str:
 
 
 class Wording:
-    """``fit(texts)`` learns the n-gram vocabulary and idf; ``transform(texts)`` → unit rows (CSR)."""
+    """``fit(texts)`` learns the n-gram vocabulary and idf; ``transform(texts)`` → unit rows (CSR).
+
+    The state is the vocabulary and idf alone (what ``IdeaClusterer.save`` stores); the scikit-learn
+    vectorizer is rebuilt from them once and kept."""
 
     def __init__(self, vocabulary: Sequence[str] = (), idf: np.ndarray | None = None):
         self.vocabulary = list(vocabulary)
         self.idf = np.zeros(len(self.vocabulary), np.float32) if idf is None else np.asarray(idf, np.float32)
+        self._vec: Any = None  # the fitted TfidfVectorizer
 
     @property
     def dim(self) -> int:
         return len(self.vocabulary)
 
-    def _counter(self, vocabulary=None):
-        from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    @staticmethod
+    def _vectorizer(vocabulary=None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
-        common = dict(analyzer="char_wb", ngram_range=(1, 3), preprocessor=strip_asking, lowercase=True)
-        if vocabulary is None:
-            return TfidfVectorizer(**common, sublinear_tf=True, min_df=2, max_features=MAX_FEATURES)
-        return CountVectorizer(**common, vocabulary=vocabulary)
+        return TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(1, 3),
+            preprocessor=strip_asking,
+            sublinear_tf=True,
+            min_df=2,
+            max_features=MAX_FEATURES,
+            vocabulary=vocabulary,
+        )
 
     def fit(self, texts: Sequence[str]) -> "Wording":
         self.fit_transform(texts)
@@ -58,21 +69,21 @@ class Wording:
 
     def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """``fit`` and ``transform`` in one counting pass (the same rows ``transform`` gives)."""
-        vec = self._counter()
+        vec = self._vectorizer()
         try:
             L = vec.fit_transform(list(texts))
         except ValueError:  # no n-gram said twice (a handful of posts): no vocabulary
-            self.vocabulary, self.idf = [], np.zeros(0, np.float32)
+            self.vocabulary, self.idf, self._vec = [], np.zeros(0, np.float32), None
             return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
-        order = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
-        self.vocabulary, self.idf = order, vec.idf_.astype(np.float32)
+        self.vocabulary = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
+        self.idf, self._vec = vec.idf_.astype(np.float32), vec
         return L.astype(np.float32).tocsr()
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         if not self.vocabulary:
             return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
-        C = self._counter({g: i for i, g in enumerate(self.vocabulary)}).transform(list(texts)).astype(np.float32)
-        C.data = 1.0 + np.log(C.data)  # sublinear tf, as in fit
-        C = C.multiply(self.idf[None, :]).tocsr()
-        norms = np.sqrt(np.asarray(C.multiply(C).sum(1)).ravel())
-        return sparse.diags(1.0 / np.maximum(norms, 1e-12)).dot(C).astype(np.float32).tocsr()
+        vec = self._vec
+        if vec is None:  # loaded from a saved clusterer
+            vec = self._vec = self._vectorizer({g: i for i, g in enumerate(self.vocabulary)})
+            vec.idf_ = self.idf
+        return vec.transform(list(texts)).astype(np.float32).tocsr()
