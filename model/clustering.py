@@ -324,7 +324,11 @@ class IdeaClusterer:
         k = min(self.smooth_neighbors, len(Z) // 20)  # small sets: fewer neighbours, none under 40 posts
         if k < 1:
             return Z
-        return _unit(Z[knn(Z, k + 1, ivf=len(Z) > self.ivf_above, seed=self.seed)].mean(1))
+        idx = knn(Z, k + 1, ivf=len(Z) > self.ivf_above, seed=self.seed)
+        acc = Z[idx[:, 0]].copy()
+        for j in range(1, idx.shape[1]):  # column by column: no [n, k, d] gather
+            acc += Z[idx[:, j]]
+        return _unit(acc)
 
     def _cluster(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n = len(Z)

@@ -112,7 +112,11 @@ class Segmenter:
 
     def words(self, text: str) -> list[str]:
         """Content words: no stopwords, punctuation, numbers or single Latin letters."""
-        return [t for t in self.cut(text) if is_content_word(t, self.stopwords)]
+        return self.content(self.cut(text))
+
+    def content(self, tokens: list[str]) -> list[str]:
+        """The content words among ``cut`` tokens (what ``words`` gives, without a second cut)."""
+        return [t for t in tokens if is_content_word(t, self.stopwords)]
 
     def keywords(self, text: str, top_k: int = 5, tokens: list[str] | None = None) -> list[str]:
         """Top TF-IDF terms of one text, content words only: jieba's ``extract_tags`` scoring (term

@@ -132,7 +132,7 @@ def phrase_titles(
     clusters: Sequence[int],
     length_weight: float = 1.5,
     specificity_power: float = 0.5,
-    named_weight: float = 4.0,
+    named_weight: float = 2.0,
 ) -> dict[int, str]:
     """A capability's name per cluster: the span maximising
     ``(df_in + named_weight · named_in) · (df_in / df_all)^p · len^w``.
@@ -144,7 +144,8 @@ def phrase_titles(
 
     The weights were chosen on the robot tuning set (both clusterings of bench/ideas.py, a grid of
     length 1–3, specificity 0.5–2, named 0–8): titles with the PM's term 52% → 61%, a plateau from
-    length 1 to 2 with named 2 to 8 (the earlier length 3 picked long descriptions: 「设个勿扰时段」)."""
+    length 1 to 2 with named 2 to 8 (the earlier length 3 picked long descriptions: 「设个勿扰时段」); named
+    stays 2, the low end, so that a span two posts say still beats one a single post names."""
     spans = [_spans(w) for w in docs_words]
     named = [named_spans(w) for w in docs_words]
     df_all: Counter = Counter()
@@ -289,11 +290,15 @@ def label_clusters(
         if phrase:  # unassigned posts count for specificity too: a sample of them
             rest = np.flatnonzero(labels < 0)
             rows = np.union1d(rows, rest[:: max(1, len(rest) // (2 * per_cluster))])
-        toks: list[Sequence[str]] = [words(texts[i]) for i in rows]
         row_labels = labels[rows]
-        # a Segmenter's content words drop punctuation and stopwords; phrases need the full cut
-        cutter = getattr(getattr(words, "__self__", None), "cut", None)
-        span_toks = [cutter(texts[i]) for i in rows] if phrase and callable(cutter) else toks
+        # a Segmenter's content words drop punctuation and stopwords; phrases need the full cut (one cut: both)
+        seg = getattr(words, "__self__", None)
+        if phrase and callable(getattr(seg, "cut", None)) and callable(getattr(seg, "content", None)):
+            span_toks: list[Sequence[str]] = [seg.cut(texts[i]) for i in rows]
+            toks: list[Sequence[str]] = [seg.content(t) for t in span_toks]
+        else:
+            toks = [words(texts[i]) for i in rows]
+            span_toks = toks
     else:
         toks, row_labels = list(words), labels
         span_toks = toks
