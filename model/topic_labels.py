@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -292,7 +293,7 @@ def label_clusters(
             rows = np.union1d(rows, rest[:: max(1, len(rest) // (2 * per_cluster))])
         row_labels = labels[rows]
         # a Segmenter's content words drop punctuation and stopwords; phrases need the full cut (one cut: both)
-        seg = getattr(words, "__self__", None)
+        seg: Any = getattr(words, "__self__", None)
         if phrase and callable(getattr(seg, "cut", None)) and callable(getattr(seg, "content", None)):
             span_toks: list[Sequence[str]] = [seg.cut(texts[i]) for i in rows]
             toks: list[Sequence[str]] = [seg.content(t) for t in span_toks]

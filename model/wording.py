@@ -83,9 +83,7 @@ def _gram(key: int) -> str:
 
 
 def _counts(posts: np.ndarray, cols: np.ndarray, n_posts: int, n_cols: int) -> sparse.csr_matrix:
-    X = sparse.csr_matrix(
-        (np.ones(len(posts), np.float32), (posts, cols)), shape=(n_posts, n_cols), dtype=np.float32
-    )
+    X = sparse.csr_matrix((np.ones(len(posts), np.float32), (posts, cols)), shape=(n_posts, n_cols), dtype=np.float32)
     X.sum_duplicates()
     return X
 

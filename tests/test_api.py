@@ -123,6 +123,32 @@ def test_ideas_form_and_pm_actions(service):
     )
 
 
+def test_posts_phrased_as_requests_reach_the_board_whatever_their_intent_label(service):
+    """The service's board takes the posts ``cocreate cluster`` takes (model.ideas.is_request), not only
+    those the intent head labels feature requests; a request to fix stays off."""
+    from api.db.models import Post, PostAnalysis
+    from api.db.session import session_scope
+
+    client, keys, url = service
+    asks = ["隔壁App都有夜间模式了，我们的还是白晃晃一片", "深色主题有计划吗", "别的软件都支持深色模式了"]
+    fix = "夜间模式开了以后字看不清，求尽快修复"
+    posts = [{"external_id": f"b{i}", "user_id": f"u{i}", "text": t} for i, t in enumerate([*IDEAS, *asks, fix])]
+    client.post("/v1/posts", json={"posts": posts}, headers=auth(keys["acme"]["ingest"]))
+    wait_analysed()
+    wait_analysed()
+    with session_scope(url) as s:
+        rows = {
+            t: (intent, board, idea)
+            for t, intent, board, idea in s.execute(
+                select(Post.text, PostAnalysis.intent, PostAnalysis.board, Post.idea_id).join(PostAnalysis)
+            )
+        }
+    assert all(rows[t][1] for t in asks) and not rows[fix][1]
+    assert any(rows[t][0] != "feature_request" for t in asks)  # the label alone would have left them out
+    on_board = [t for t in asks if rows[t][2] is not None]
+    assert on_board, "no post phrased as a request was put into an idea"
+
+
 def test_tenant_isolation(service):
     client, keys, _ = service
     r = client.post(

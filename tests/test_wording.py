@@ -53,7 +53,10 @@ def test_max_features_keeps_the_most_frequent(monkeypatch):
     vec, _ = _sklearn(POSTS)
     counts = np.asarray(vec.transform(POSTS).astype(bool).sum(0)).ravel()  # not tf; only for a sanity bound
     assert len(w.vocabulary) == 12 and counts.shape[0] > 12
-    tf = {g: sum(text.count(g) for text in map(lambda t: " " + "  ".join(strip_asking(t).split()) + " ", POSTS)) for g in vec.get_feature_names_out()}
+    tf = {
+        g: sum(text.count(g) for text in map(lambda t: " " + "  ".join(strip_asking(t).split()) + " ", POSTS))
+        for g in vec.get_feature_names_out()
+    }
     kept = min(tf[g] for g in w.vocabulary)
     assert all(tf[g] <= kept for g in tf if g not in w.vocabulary)
 

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.db.models import DeadLetter, Post, PostAnalysis
+from model.ideas import is_request, request_probability
 
 
 @dataclass
@@ -57,6 +58,7 @@ def analyse_pending(session: Session, post_ids: list[int], analyzer, worker: str
             "sentiment_score": float(a.sentiment["score"]),
             "intent": a.intent["label"],
             "intent_scores": a.intent["scores"],
+            "board": is_request(p.text, a.intent["label"], request_probability(a)),
             "trust": a.trust,
             "signals": list(a.signals),
             "keywords": list(a.keywords),

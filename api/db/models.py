@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -106,6 +107,8 @@ class PostAnalysis(Base):
     sentiment_score: Mapped[float] = mapped_column(Float)
     intent: Mapped[str] = mapped_column(String(20), index=True)
     intent_scores: Mapped[dict] = mapped_column(JSON)
+    # on the idea board: a feature request, or a post scored or phrased as one (model.ideas.is_request)
+    board: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     trust: Mapped[dict] = mapped_column(JSON)
     signals: Mapped[list] = mapped_column(JSON)
     keywords: Mapped[list] = mapped_column(JSON)

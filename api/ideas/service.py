@@ -27,7 +27,7 @@ from api.db.models import (
 )
 from api.webhooks import service as webhooks
 from model.clustering import IdeaClusterer
-from model.ideas import IDEA_INTENT, summarize
+from model.ideas import is_request, request_probability, summarize
 
 STATUSES = ("open", "under_review", "planned", "in_progress", "shipped", "declined", "duplicate")
 RECLUSTER_AFTER_NEW = 10  # unassigned feature requests (or 5% of the clustered ones) that trigger a re-clustering
@@ -50,8 +50,9 @@ def clusterer_of(tenant: Tenant) -> IdeaClusterer | None:
 
 
 def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses: list) -> None:
-    """Put new feature requests into their nearest idea; ask for a re-clustering when enough wait."""
-    fr = [(p, a) for p, a in zip(posts, analyses) if a.intent["label"] == IDEA_INTENT]
+    """Put new requests (``is_request``: what ``PostAnalysis.board`` records) into their nearest idea; ask
+    for a re-clustering when enough wait."""
+    fr = [(p, a) for p, a in zip(posts, analyses) if is_request(p.text, a.intent["label"], request_probability(a))]
     if not fr:
         return
     tenant = session.get_one(Tenant, tenant_id)
@@ -78,7 +79,7 @@ def after_analysis(session: Session, tenant_id: int, posts: list[Post], analyses
         .where(
             Post.tenant_id == tenant_id,
             Post.idea_id.is_(None),
-            PostAnalysis.intent == IDEA_INTENT,
+            PostAnalysis.board.is_(True),
             Post.received_at > (last or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)),
         )
     ).scalar_one()
@@ -125,14 +126,14 @@ def release_lock(session: Session, name: str, holder: str) -> None:
 def recluster(
     session: Session, tenant_id: int, segmenter=None, min_cluster_size: int | None = None, granularity: str = "idea"
 ) -> dict:
-    """Re-cluster every feature request of the tenant, keeping the ids of ideas that persist.
+    """Re-cluster every board post (``PostAnalysis.board``) of the tenant, keeping the ids of ideas that persist.
 
     ``granularity`` applies to a tenant's first clustering (later ones keep the saved clusterer's)."""
     tenant = session.get_one(Tenant, tenant_id)
     rows = session.execute(
         select(Post.id, Post.text, Post.user_id, Post.idea_id, PostAnalysis.embedding, PostAnalysis.sentiment_score)
         .join(PostAnalysis)
-        .where(Post.tenant_id == tenant_id, PostAnalysis.intent == IDEA_INTENT)
+        .where(Post.tenant_id == tenant_id, PostAnalysis.board.is_(True))
         .order_by(Post.id)
     ).all()
     idea_rows = {i.id: i for i in session.scalars(select(Idea).where(Idea.tenant_id == tenant_id))}
