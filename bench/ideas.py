@@ -74,8 +74,14 @@ def refit(data: dict) -> list[dict]:
     names = sorted({r["idea"] for r in rows if r["idea"]})
     ideas = np.array([names.index(r["idea"]) if r["idea"] else -1 for r in rows])
     X = np.stack([a.embedding for a in res])
+    from model.ideas import SMALL_BOARD_MIN_IDEA
+
     metric, curve = fit_paraphrase_metric(
-        X, ideas, info={"set": "+".join(TUNING), "analyzer": analyzer_tag()}, texts=[r["x"] for r in rows]
+        X,
+        ideas,
+        info={"set": "+".join(TUNING), "analyzer": analyzer_tag()},
+        texts=[r["x"] for r in rows],
+        min_size=SMALL_BOARD_MIN_IDEA,
     )
     path = metric.save()
     print(

@@ -27,7 +27,7 @@ from api.db.models import (
 )
 from api.webhooks import service as webhooks
 from model.clustering import IdeaClusterer
-from model.ideas import is_request, request_probability, summarize
+from model.ideas import SMALL_BOARD_MIN_IDEA, is_request, request_probability, summarize
 
 STATUSES = ("open", "under_review", "planned", "in_progress", "shipped", "declined", "duplicate")
 RECLUSTER_AFTER_NEW = 10  # unassigned feature requests (or 5% of the clustered ones) that trigger a re-clustering
@@ -139,7 +139,7 @@ def recluster(
     idea_rows = {i.id: i for i in session.scalars(select(Idea).where(Idea.tenant_id == tenant_id))}
     old = clusterer_of(tenant)
     if old is None:
-        m = IdeaClusterer(min_cluster_size=min_cluster_size or 3, granularity=granularity)
+        m = IdeaClusterer(min_cluster_size=min_cluster_size or SMALL_BOARD_MIN_IDEA, granularity=granularity)
     else:
         m = old
     if not rows:
