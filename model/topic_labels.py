@@ -32,7 +32,8 @@ REQUEST_WORDS = frozenset(
 还是 现在 感觉 就是 真的 没有 不能 不会 问题 用户 大家 官方 功能 这个 那个 有没有 怎么 为什么 已经 一直 谢谢
 麻烦 拜托 赶紧 尽快 以后 后续 版本 希望能 能够 觉得 比如 其实 特别 非常 东西
 知道 需要 有些 有点 一些 这样 那样 还有 然后 因为 所以 但是 如果 每次 每天 至少 可能 应该 估计 好像
-不到 第一次 一次 发帖 来回 不了 不行 不是 只能""".split()
+不到 第一次 一次 发帖 来回 不了 不行 不是 只能 计划 排期 打算 安排 安排上 标配 刚需 催一下 这边 那边 居然 竟然
+别的 其他 其它 可惜 办法 样子 地方 时候 啥时候 信息 之间 不想 想要 能不能 有没有 多好 太好了""".split()
 )
 
 
@@ -61,15 +62,23 @@ _EDGE_STOP = set(
 _GLUED = set("求加蹲")
 
 
+_NAME_LATIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+\-.]{0,9}$")  # PDF, Word, 4K, 60 (帧), LUT, iOS
+
+
+def _name_token(t: str) -> bool:
+    """A token a capability's name may hold: Chinese, or a short Latin/number part (导出PDF, 导出60帧)."""
+    return bool(t) and (all("\u4e00" <= ch <= "\u9fff" for ch in t) or bool(_NAME_LATIN.match(t)))
+
+
 def _spans(tokens: Sequence[str], max_tokens: int = 4, min_chars: int = 2, max_chars: int = 6) -> set[str]:
-    """Distinct spans of 1–``max_tokens`` consecutive all-Chinese tokens, 2–6 characters long; a token
-    that starts with a character of asking glued on by the segmenter (「求胎」 in 求胎/压/显示) may
-    also be entered after that character."""
+    """Distinct spans of 1–``max_tokens`` consecutive name tokens (``_name_token``), 2–6 characters long
+    with at least one Chinese character; a token that starts with a character of asking glued on by the
+    segmenter (「求胎」 in 求胎/压/显示) may also be entered after that character."""
     out: set[str] = set()
     clause: list[str] = []
     for tok in [*tokens, ""]:
         t = tok.strip()
-        if t and all("\u4e00" <= ch <= "\u9fff" for ch in t):
+        if _name_token(t):
             clause.append(t)
             continue
         for i in range(len(clause)):
@@ -86,6 +95,8 @@ def _spans(tokens: Sequence[str], max_tokens: int = 4, min_chars: int = 2, max_c
                     if len(text) < min_chars or first in REQUEST_WORDS or last in REQUEST_WORDS:
                         continue
                     if text[0] in _EDGE_STOP or text[-1] in _EDGE_STOP or not is_label_word(text):
+                        continue
+                    if not _CJK.search(text) or first.isdigit() or clause[j].isdigit():
                         continue
                     out.add(text)
         clause = []
@@ -115,13 +126,13 @@ def named_spans(tokens: Sequence[str], max_chars: int = 6) -> set[str]:
         rest = t[1:] if glued else ""
         while not rest and j < len(toks) and toks[j] in _NAMING_FILLERS:
             j += 1
-        while j < len(toks) and toks[j] and all("\u4e00" <= ch <= "\u9fff" for ch in toks[j]):
+        while j < len(toks) and _name_token(toks[j]):
             if toks[j] in NAMING_CUES or len(rest) + len(toks[j]) > max_chars:
                 break
             rest += toks[j]
             j += 1
-        ends_clause = j >= len(toks) or not toks[j] or not all("\u4e00" <= ch <= "\u9fff" for ch in toks[j])
-        if ends_clause and len(rest) >= 2 and rest[-1] not in _EDGE_STOP and is_label_word(rest):
+        ends_clause = j >= len(toks) or not _name_token(toks[j])
+        if ends_clause and len(rest) >= 2 and rest[-1] not in _EDGE_STOP and is_label_word(rest) and _CJK.search(rest):
             out.add(rest)
         i = max(j, i + 1)
     return out
