@@ -369,16 +369,16 @@ class IdeaClusterer:
 
         Exact over posts up to ``exact_below`` rows; above, over ~n/3 (at most 2,000) k-means
         micro-clusters of the embeddings, whose posts then follow their micro-cluster."""
-        from model.paraphrase import average_linkage_labels
+        from model.paraphrase import average_linkage_labels, linkage_labels_from_sims
 
         n = len(Z)
         if n <= exact_below:
             lab = average_linkage_labels(self._join(Z, L), self.merge_threshold_)
         else:
-            micro = spherical_kmeans(Z, min(2000, n // 3), self.seed)
+            # 6 Lloyd steps: the micro-clusters are merged next anyway (12k reviews: same V/ARI as 12, 1 s less)
+            micro = spherical_kmeans(Z, min(2000, n // 3), self.seed, niter=6)
             _, a = nearest(micro, Z)
-            joined = self._block_means(Z, L, a[:, 0], len(micro))
-            lab = average_linkage_labels(joined, self.merge_threshold_)[a[:, 0]]
+            lab = linkage_labels_from_sims(self._block_sims(Z, L, a[:, 0], len(micro)), self.merge_threshold_)[a[:, 0]]
         counts = np.bincount(lab)
         keep = np.flatnonzero(counts >= self.min_cluster_size)
         keep = keep[np.argsort(-counts[keep], kind="stable")]  # biggest first: readable ids
@@ -411,6 +411,23 @@ class IdeaClusterer:
         if L is None:
             return T
         return self._join(T, sparse.csr_matrix(_unit(np.asarray((M @ L).todense()))))
+
+    def _block_sims(self, Z: np.ndarray, L, labels: np.ndarray, k: int) -> np.ndarray:
+        """Cosines [k, k] between the joined centroids ``_block_means`` would build, without building
+        them densely (the wording block stays sparse): (1−β)·cos(embedding means) + β·cos(wording means)."""
+        from scipy import sparse
+
+        ok = np.flatnonzero(labels >= 0)
+        M = sparse.csr_matrix((np.ones(len(ok), np.float32), (labels[ok], ok)), shape=(k, len(Z)))
+        T = _unit(np.asarray(M @ Z))
+        S = T @ T.T
+        if L is None:
+            return S
+        W = (M @ L).tocsr()
+        norms = np.sqrt(np.asarray(W.multiply(W).sum(1)).ravel())
+        W = sparse.diags(1.0 / np.maximum(norms, 1e-12)).astype(np.float32) @ W
+        b = self.wording_weight_
+        return (1 - b) * S + b * np.asarray((W @ W.T).todense(), np.float32)
 
     def _space(self, X: np.ndarray, texts) -> np.ndarray:
         """Rows of new posts in the space the centroids live in."""

@@ -63,7 +63,9 @@ REQUEST_CUES = re.compile(
 FIX_CUES = re.compile(r"修(?!改)|恢复|还原|bug|闪退|退款|退货|投诉", re.I)
 # naming a competitor's feature is how forum users ask without asking (「隔壁的一上地毯就加大吸力」)
 # (not 「换别家」, 「去隔壁平台买了」: leaving is a complaint; not a neighbour: 隔壁县, 隔壁宝妈)
-COMPETITOR = re.compile(r"(?<![换去转])(?:隔壁(?!邻居|老王|县|村|床|桌|座|宿舍|宝妈|阿姨|大爷|小孩)|别家|友商|竞品|人家的)")
+COMPETITOR = re.compile(
+    r"(?<![换去转])(?:隔壁(?!邻居|老王|县|村|床|桌|座|宿舍|宝妈|阿姨|大爷|小孩)|别家|友商|竞品|人家的)"
+)
 # a feature-request probability this high is a request even when another intent scores higher
 REQUEST_P = 0.3
 

@@ -289,19 +289,22 @@ def label_clusters(
     top_k: int = 8,
     per_cluster: int = 150,
     phrase: bool = False,
+    phrase_per_cluster: int = 40,
 ) -> dict[int, ClusterLabel]:
     """Title, keywords and quotes per cluster id (``labels`` per post, −1 ignored).
 
     ``words`` is each post's content words, or a tokenizer: then only a sample of each big cluster
     (``per_cluster`` posts nearest its centroid and as many at random) is tokenized for keywords.
-    ``phrase``: titles are capability phrases (``phrase_titles``, ideas) instead of keyword lists.
+    ``phrase``: titles are capability phrases (``phrase_titles``, ideas) instead of keyword lists; an
+    idea's phrase shows in a few dozen of its posts, so ``phrase_per_cluster`` (40 + 40) are read.
     """
     clusters = sorted(centroids)
     if callable(words):
-        rows = keyword_sample(labels, Z, {c: centroids[c] for c in clusters}, per_cluster)
+        per = min(per_cluster, phrase_per_cluster) if phrase else per_cluster
+        rows = keyword_sample(labels, Z, {c: centroids[c] for c in clusters}, per)
         if phrase:  # unassigned posts count for specificity too: a sample of them
             rest = np.flatnonzero(labels < 0)
-            rows = np.union1d(rows, rest[:: max(1, len(rest) // (2 * per_cluster))])
+            rows = np.union1d(rows, rest[:: max(1, len(rest) // (2 * per))])
         row_labels = labels[rows]
         # a Segmenter's content words drop punctuation and stopwords; phrases need the full cut (one cut: both)
         seg: Any = getattr(words, "__self__", None)

@@ -310,3 +310,28 @@ def test_wording_fit_transform_is_fit_then_transform():
     w = Wording()
     once = w.fit_transform(texts).toarray()
     assert w.dim > 0 and np.allclose(once, w.transform(texts).toarray(), atol=1e-6)
+
+
+def test_micro_cluster_similarities_equal_those_of_the_joined_centroids():
+    """Above 4,000 posts the idea linkage runs on micro-clusters; their joined cosines are computed with
+    the wording block kept sparse and must equal those of the dense joined centroids."""
+    from scipy import sparse
+
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(60, 8)).astype(np.float32)
+    Z /= np.linalg.norm(Z, axis=1, keepdims=True)
+    L = sparse.random(60, 30, density=0.2, random_state=1, format="csr", dtype=np.float32)
+    labels = rng.integers(0, 7, 60)
+    m = IdeaClusterer(wording_weight=0.6)
+    m.wording_weight_ = 0.6
+    C = m._block_means(Z, L, labels, 7)
+    np.testing.assert_allclose(m._block_sims(Z, L, labels, 7), C @ C.T, atol=1e-5)
+    big = IdeaClusterer(min_cluster_size=3, wording_weight=0.6, granularity="idea")
+    X = np.repeat(rng.normal(size=(12, 16)), 10, axis=0) + rng.normal(scale=0.05, size=(120, 16))
+    texts = [f"功能{i // 10}号" for i in range(120)]
+    exact = big.fit(X.astype(np.float32), texts=texts).labels_
+    centre = big._centre(X.astype(np.float32))
+    _, micro = big._cluster_ideas(centre, big.wording_.transform(texts), exact_below=0)
+    from sklearn.metrics import adjusted_rand_score
+
+    assert adjusted_rand_score(exact, micro) > 0.9
