@@ -15,7 +15,7 @@ data/ideas_eval/paraphrase_metric.npz — run it whenever the analyzer changes.
 Per set, two runs through ``model.ideas.cluster_analyses`` (what ``cocreate cluster`` runs):
 end to end (the analyzer's intent filter picks the requests) and ``--all-posts`` (every post is
 clustered). Figures over the 240 requests: V-measure and ARI (a request in no idea — filtered out
-or unassigned — counts in one extra "none" cluster), the share of requests in an idea, the share of
+or unassigned — counts in one extra "none" cluster; "ARI (left out alone)" counts each on its own), the share of requests in an idea, the share of
 distractors in an idea, and the share of ideas whose title contains the PM's term for the idea most
 of its posts ask for. Writes bench/reports/ideas.md.
 """
@@ -138,6 +138,11 @@ def evaluate(rows, res, all_posts: bool, segmenter) -> tuple[dict, list[dict]]:
         "clusters": len(sums),
         "V-measure": v_measure_score(gold[req], pred[req]),
         "ARI": adjusted_rand_score(gold[req], pred[req]),
+        # the same with every request in no idea on its own (no shared "none" group): how much of the
+        # ARI gap is requests left out rather than requests put together wrongly
+        "ARI (left out alone)": adjusted_rand_score(
+            gold[req], np.where(pred[req] >= 0, pred[req], -1 - np.arange(int(req.sum())))
+        ),
         "requests in an idea": f"{(pred[req] >= 0).mean():.0%}",
         "distractors in ideas": f"{(pred[~req] >= 0).mean():.0%}",
         "titled with PM term": f"{titled / max(len(sums), 1):.0%}",
@@ -183,6 +188,7 @@ def main() -> None:
         "clusters",
         "V-measure",
         "ARI",
+        "ARI (left out alone)",
         "requests in an idea",
         "distractors in ideas",
         "titled with PM term",

@@ -287,7 +287,7 @@ def label_clusters(
     labels: np.ndarray,
     centroids: dict[int, np.ndarray],
     top_k: int = 8,
-    per_cluster: int = 150,
+    per_cluster: int = 100,
     phrase: bool = False,
     phrase_per_cluster: int = 40,
 ) -> dict[int, ClusterLabel]:
