@@ -1,6 +1,6 @@
 """Idea benchmark: fine-grained feature-request ideas as a product manager would group them.
 
-    .venv/bin/python bench/ideas.py [--refit] [--sets robot ev]
+    .venv/bin/python bench/ideas.py [--refit] [--sets video ev notes robot]
 
 The sets (data/ideas_eval/*.jsonl, written by hand): 30 ideas × 8 phrasings by different users plus
 60 non-request posts that name the same features (bug reports, questions, praise). ``robot`` is
@@ -155,7 +155,7 @@ def evaluate(rows, res, all_posts: bool, segmenter) -> tuple[dict, list[dict]]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--refit", action="store_true", help="re-fit the paraphrase metric on the tuning set first")
-    ap.add_argument("--sets", nargs="*", default=["ev", "notes", "robot"])
+    ap.add_argument("--sets", nargs="*", default=["video", "ev", "notes", "robot"])
     args = ap.parse_args()
     from cocreate.loaders import load_segmenter
 
