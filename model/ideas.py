@@ -53,14 +53,15 @@ class ClusterSummary:
 REQUEST_CUES = re.compile(
     r"希望(?!你们)|建议(?!大家)|能不能|能否|可不可以|可以.{0,8}吗|(?<![要请])求(?!婚|助|救|职|学|医|方法)|加个|加一个|"
     r"出个|增加|加上(?!各种)|\+1|同求|蹲|什么时候(?:上|出|加|能|支持|有|做|安排)|何时(?:上|出|有|支持)|就好了|"
-    r"赶紧(?:加|上|出|做|安排|支持)|盼|想要|想加|想让|想把|要是能|有没有(?:计划|打算|可能|考虑)|"
+    r"赶紧(?:加|上|出|做|安排|支持)|盼|想要|想加|想让|想把|要是能|有没有(?:计划|打算|可能|考虑|排期)|"
     r"有没有.{0,10}(?:功能|办法|选项|模式)|有(?:计划|排期|打算)吗|(?:会|能)(?:做|出|有|支持)吗|安排上|拜托|催一下|"
     r"催更|多好|就太好了|就完美|还没有|居然没有|竟然没有|标配|刚需|(?:别的|其他|其它)(?:app|软件|产品)|都支持|"
     r"(?<![换去转])(?:隔壁|别家|友商|人家).{0,24}(?:都|能|有|可以)",
     re.I,
 )
 # a request to fix, undo or refund is a bug report or a complaint, not an idea, however it is phrased
-FIX_CUES = re.compile(r"修(?!改)|恢复|还原|bug|闪退|退款|退货|投诉", re.I)
+# (修复, 修一下 — not 修订, 修改; not 恢复/还原 either: restoring what was deleted is 回收站, 版本历史)
+FIX_CUES = re.compile(r"修复|修(?:一下|好|正|下|掉)|bug|闪退|退款|退货|投诉", re.I)
 # naming a competitor's feature is how forum users ask without asking (「隔壁的一上地毯就加大吸力」)
 # (not 「换别家」, 「去隔壁平台买了」: leaving is a complaint; not a neighbour: 隔壁县, 隔壁宝妈)
 COMPETITOR = re.compile(
