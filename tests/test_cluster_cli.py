@@ -161,3 +161,18 @@ def test_request_phrasing_rescues_posts_the_intent_label_misses():
     assert list(rows) == [0, 2]
     assert list(select_posts(["other", "praise", "feature_request"], False)) == [2]
     assert list(select_posts(["other", "praise"], True)) == [0, 1]
+
+
+def test_a_lone_head_word_title_grows_into_the_capability_around_it():
+    docs = [
+        ["能不能", "做", "个", "模板", "市场", "？"],
+        ["模板", "市场", "+", "1"],
+        ["想", "找", "别人", "做好", "的", "模板"],
+        ["模板", "太少", "了"],
+        ["新建", "页面", "时", "选", "模板"],
+        ["模板", "能", "分享", "吗"],
+        ["地图", "又", "丢", "了"],
+    ]
+    labels = np.array([0, 0, 0, 0, 0, 0, -1])
+    assert phrase_titles(docs, labels, [0], extend_ratio=0.0) == {0: "模板"}
+    assert phrase_titles(docs, labels, [0]) == {0: "模板市场"}
