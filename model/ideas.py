@@ -78,7 +78,7 @@ def is_request(text: str, intent: str, p_request: float = 0.0) -> bool:
     The intent head calls many forum requests bug reports, questions or complaints (「蹲禁区功能，灯被撞
     倒两回了」, 「关系图谱什么时候安排上」, 「都2024年了还没有暗色主题」): the cues decide for every label,
     and only a fix/undo/refund word keeps a post out. On the tuning sets request recall goes from
-    67% / 58% (robot / notes, the label alone) to 100% / 87%, distractors 8% / 8%. On the 12k written
+    67% / 58% (robot / notes, the label alone) to 100% / 88%, distractors 8% / 8%. On the 12k written
     posts (data/written, 24 domains, the writers' intents) the cues alone also pick 13% of questions, 5% of
     "other", 2–3% of complaints and praise and 1% of bug reports (the narrative 「换别家」, 「要求」,
     「赶紧打电话」 forms are excluded), and 89% of feature requests."""
