@@ -375,8 +375,11 @@ class IdeaClusterer:
         if n <= exact_below:
             lab = average_linkage_labels(self._join(Z, L), self.merge_threshold_)
         else:
-            # 6 Lloyd steps: the micro-clusters are merged next anyway (12k reviews: same V/ARI as 12, 1 s less)
-            micro = spherical_kmeans(Z, min(2000, n // 3), self.seed, niter=6)
+            # the micro-clusters are merged next anyway: 6 Lloyd steps on 3 posts per micro-cluster, then
+            # every post to its nearest (12k reviews: fit 3.4 -> 1.2 s, category V 0.477 -> 0.467)
+            k = min(2000, n // 3)
+            sample = np.random.default_rng(self.seed).choice(n, min(n, 3 * k), replace=False)
+            micro = spherical_kmeans(Z[np.sort(sample)], k, self.seed, niter=6)
             _, a = nearest(micro, Z)
             lab = linkage_labels_from_sims(self._block_sims(Z, L, a[:, 0], len(micro)), self.merge_threshold_)[a[:, 0]]
         counts = np.bincount(lab)
