@@ -51,7 +51,7 @@ class ClusterSummary:
 # 「要是能…就好了」, 「有计划吗」, 「别的软件都有」, a competitor that already has it); read on the two tuning
 # sets (robot, notes), checked against the untouched ones (bench/reports/ideas.md)
 REQUEST_CUES = re.compile(
-    r"希望(?!你们)|建议(?!大家)|能不能|能否|可不可以|可以.{0,8}吗|(?<![要请])求(?!婚|助|救|职|学|医|方法)|加个|加一个|"
+    r"希望(?!你们|大家)|建议(?!大家|先|你)|(?<!看看)(?<!知道)能不能|能否|可不可以|可以.{0,8}吗|(?<![要请])求(?!婚|助|救|职|学|医|方法)|加个|加一个|"
     r"出个|增加|加上(?!各种)|\+1|同求|蹲|什么时候(?:上|出|加|能|支持|有|做|安排)|何时(?:上|出|有|支持)|就好了|"
     r"赶紧(?:加|上|出|做|安排|支持)|盼|想要|想加|想让|想把|要是能|有没有(?:计划|打算|可能|考虑|排期)|"
     r"有没有.{0,10}(?:功能|办法|选项|模式)|有(?:计划|排期|打算)吗|(?:会|能)(?:做|出|有|支持)吗|安排上|拜托|催一下|"
@@ -71,6 +71,10 @@ COMPETITOR = re.compile(
 REQUEST_P = 0.3
 
 
+# advice and questions to other users, not asks of the product team (「有没有人知道…」, 「大家可以…」)
+PEER_TALK = re.compile(r"有没有人|有人知道|谁知道|大家(?:可以|都|先|理性|赶紧|记得)")
+
+
 def is_request(text: str, intent: str, p_request: float = 0.0) -> bool:
     """A post for the idea board: labelled a feature request, scored one at ``REQUEST_P`` or more, or
     phrased as one (``REQUEST_CUES``, or a competitor named) without asking for a fix (``FIX_CUES``).
@@ -84,7 +88,8 @@ def is_request(text: str, intent: str, p_request: float = 0.0) -> bool:
     「赶紧打电话」 forms are excluded), and 89% of feature requests."""
     if intent == IDEA_INTENT or p_request >= REQUEST_P:
         return True
-    return bool(REQUEST_CUES.search(text) or COMPETITOR.search(text)) and not FIX_CUES.search(text)
+    cue = REQUEST_CUES.search(text) or COMPETITOR.search(text)
+    return bool(cue) and not FIX_CUES.search(text) and not PEER_TALK.search(text)
 
 
 def request_probability(analysis) -> float:

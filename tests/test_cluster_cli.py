@@ -155,6 +155,10 @@ def test_request_phrasing_rescues_posts_the_intent_label_misses():
     assert is_request("隔壁的一上地毯就自动加大吸力，我们的一个档到底", "bug_report")
     assert not is_request("更新以后定时清扫没了，求尽快修复", "bug_report")
     assert is_request("蹲修订模式，编辑改稿刚需", "other")  # 修订 (track changes) is no fix
+    # advice and questions to other users in a crisis thread are not asks of the product team
+    assert not is_request("也希望大家理性维权，别人身攻击", "complaint")
+    assert not is_request("建议先保留购买凭证和宣传页截图", "other")
+    assert not is_request("有没有人知道售后能不能免费检测电池？", "question")
     assert not is_request("隔壁邻居家的狗一叫它就停下来", "bug_report")
     assert not is_request("扫到一半就断网，只能重启", "bug_report")
     rows = select_posts(["other", "praise", "feature_request"], False, ["求夜间模式", "好用", "x"])
