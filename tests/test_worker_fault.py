@@ -110,7 +110,9 @@ def test_two_workers_one_killed_and_a_poisoned_post(tmp_path, monkeypatch):
                         time.sleep(0.05)
                     workers[0].send_signal(signal.SIGKILL)
             assert sent == n
-        deadline = time.time() + 400  # one worker left, redelivery of the killed one's batches; 200 s was hit once on a loaded machine
+        deadline = (
+            time.time() + 400
+        )  # one worker left, redelivery of the killed one's batches; 200 s was hit once on a loaded machine
         while time.time() < deadline:
             pending = _count(url, select(func.count()).select_from(Post).where(Post.status == "pending"))
             if pending == 0:
